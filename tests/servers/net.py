@@ -1,0 +1,45 @@
+"""Loopback sockets and readiness checks. Everything binds 127.0.0.1; nothing else is reachable."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+HOST = "127.0.0.1"
+
+
+def bound_socket(backlog: int = 1024) -> socket.socket:
+    """A listening TCP socket on 127.0.0.1 with a kernel-chosen free port (no port race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 0))
+    sock.listen(backlog)
+    return sock
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connecting gets ECONNREFUSED)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((HOST, 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: OSError | None = None
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError as e:
+            last = e
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {HOST}:{port} after {timeout}s ({last})")
+
+
+def is_loopback(host: str) -> bool:
+    """Proxies only ever connect to loopback targets (the project's network rule)."""
+    h = host.strip("[]").lower()
+    return h in ("localhost", "::1") or h.startswith("127.")
