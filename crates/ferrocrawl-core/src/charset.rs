@@ -10,9 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{
-    DecoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED,
-};
+use encoding_rs::{DecoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED};
 
 use crate::error::{Error, Result};
 
@@ -74,9 +72,7 @@ impl ErrorMode {
             "ignore" => Ok(ErrorMode::Ignore),
             other => Err(Error::InvalidArgument {
                 what: "errors",
-                reason: format!(
-                    "{other:?} is not supported: use \"strict\", \"replace\" or \"ignore\""
-                ),
+                reason: format!("{other:?} is not supported: use \"strict\", \"replace\" or \"ignore\""),
             }),
         }
     }
@@ -126,10 +122,7 @@ impl std::error::Error for DecodeError {}
 
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
-        Error::InvalidArgument {
-            what: "body",
-            reason: e.to_string(),
-        }
+        Error::InvalidArgument { what: "body", reason: e.to_string() }
     }
 }
 
@@ -172,12 +165,7 @@ pub fn content_type_charset(ct: &str) -> Option<&str> {
 /// Whether a `<meta>` prescan makes sense: HTML-ish or unknown content types.
 fn is_html_or_unknown(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return true };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence.is_empty() || essence.contains("html")
 }
 
@@ -186,9 +174,8 @@ pub fn detect(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Ch
     if let Some((encoding, _)) = Encoding::for_bom(body) {
         return (encoding, CharsetSource::Bom);
     }
-    if let Some(encoding) = content_type
-        .and_then(content_type_charset)
-        .and_then(|label| Encoding::for_label(label.as_bytes()))
+    if let Some(encoding) =
+        content_type.and_then(content_type_charset).and_then(|label| Encoding::for_label(label.as_bytes()))
     {
         return (encoding, CharsetSource::Header);
     }
@@ -208,10 +195,7 @@ pub fn detect(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Ch
     if !detector.feed(window, window.len() == body.len()) {
         return (UTF_8, CharsetSource::Default);
     }
-    (
-        detector.guess(None, Utf8Detection::Allow),
-        CharsetSource::Sniffed,
-    )
+    (detector.guess(None, Utf8Detection::Allow), CharsetSource::Sniffed)
 }
 
 /// Decodes `body` with the encoding [`detect`] picks, replacing invalid sequences with U+FFFD.
@@ -222,12 +206,7 @@ pub fn decode<'a>(body: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
     } else {
         encoding.decode_without_bom_handling(body)
     };
-    Decoded {
-        text,
-        encoding,
-        source,
-        had_errors,
-    }
+    Decoded { text, encoding, source, had_errors }
 }
 
 /// Decodes `body` with an encoding the caller named (`resp.text(encoding="gbk",
@@ -241,20 +220,12 @@ pub fn decode_with<'a>(body: &'a [u8], label: &str, errors: ErrorMode) -> Result
         ErrorMode::Strict => (decode_strict(body, encoding)?, false),
         ErrorMode::Ignore => decode_ignoring(strip_own_bom(body, encoding), encoding),
     };
-    Ok(Decoded {
-        text,
-        encoding,
-        source: CharsetSource::Explicit,
-        had_errors,
-    })
+    Ok(Decoded { text, encoding, source: CharsetSource::Explicit, had_errors })
 }
 
 /// Strict decoding: the text, or where the first invalid sequence is. A BOM of `encoding`
 /// itself is removed.
-pub fn decode_strict<'a>(
-    body: &'a [u8],
-    encoding: &'static Encoding,
-) -> Result<Cow<'a, str>, DecodeError> {
+pub fn decode_strict<'a>(body: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, str>, DecodeError> {
     let src = strip_own_bom(body, encoding);
     let bom_len = body.len() - src.len();
     if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(src) {
@@ -266,11 +237,7 @@ pub fn decode_strict<'a>(
         false
     });
     let (start, end) = first_error.unwrap_or((0, src.len()));
-    Err(DecodeError {
-        encoding,
-        start: start + bom_len,
-        end: end + bom_len,
-    })
+    Err(DecodeError { encoding, start: start + bom_len, end: end + bom_len })
 }
 
 fn strip_own_bom<'a>(body: &'a [u8], encoding: &'static Encoding) -> &'a [u8] {
@@ -296,22 +263,17 @@ fn decode_skipping(
     mut on_error: impl FnMut(usize, usize) -> bool,
 ) -> (String, bool) {
     let mut decoder = encoding.new_decoder_without_bom_handling();
-    let capacity = decoder
-        .max_utf8_buffer_length_without_replacement(src.len())
-        .unwrap_or(src.len());
+    let capacity = decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len());
     let mut out = String::with_capacity(capacity);
     let mut pos = 0;
     let mut had_errors = false;
     loop {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(&src[pos..], &mut out, true);
+        let (result, read) = decoder.decode_to_string_without_replacement(&src[pos..], &mut out, true);
         pos += read;
         match result {
             DecoderResult::InputEmpty => return (out, had_errors),
             DecoderResult::OutputFull => {
-                let more = decoder
-                    .max_utf8_buffer_length_without_replacement(src.len() - pos)
-                    .unwrap_or(64);
+                let more = decoder.max_utf8_buffer_length_without_replacement(src.len() - pos).unwrap_or(64);
                 out.reserve(more.max(16));
             }
             DecoderResult::Malformed(bad, after) => {
@@ -427,10 +389,7 @@ fn meta_tag(head: &[u8], mut i: usize) -> (Option<&'static Encoding>, Option<usi
 
 /// One attribute at `i`: `Some(((name, value), next))`, where the pair is `None` at the tag's
 /// `>`; `None` if the input ends first. Names are lower-cased.
-#[allow(
-    clippy::type_complexity,
-    reason = "a private scanner step; the tuple is read once"
-)]
+#[allow(clippy::type_complexity, reason = "a private scanner step; the tuple is read once")]
 fn attribute(head: &[u8], mut i: usize) -> Option<(Option<(Vec<u8>, &[u8])>, usize)> {
     while i < head.len() && (is_space(head[i]) || head[i] == b'/') {
         i += 1;
@@ -502,10 +461,7 @@ fn charset_from_meta_content(content: &[u8]) -> Option<&[u8]> {
             let len = content[i + 1..].iter().position(|&b| b == quote)?;
             return Some(&content[i + 1..i + 1 + len]);
         }
-        let len = content[i..]
-            .iter()
-            .position(|&b| is_space(b) || b == b';')
-            .unwrap_or(content.len() - i);
+        let len = content[i..].iter().position(|&b| is_space(b) || b == b';').unwrap_or(content.len() - i);
         return Some(&content[i..i + len]);
     }
 }
@@ -515,8 +471,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -535,17 +490,9 @@ mod tests {
     #[test]
     fn gbk_page_with_header_charset() {
         let body = gbk(&format!("<html><body><p>{CHINESE}</p></body></html>"));
-        for ct in [
-            "text/html; charset=gbk",
-            "text/html;charset=GB2312",
-            "text/html; charset=\"gbk\"",
-        ] {
+        for ct in ["text/html; charset=gbk", "text/html;charset=GB2312", "text/html; charset=\"gbk\""] {
             let d = decode(&body, Some(ct));
-            assert_eq!(
-                (d.encoding, d.source, d.had_errors),
-                (GBK, CharsetSource::Header, false),
-                "{ct}"
-            );
+            assert_eq!((d.encoding, d.source, d.had_errors), (GBK, CharsetSource::Header, false), "{ct}");
             assert!(d.text.contains(CHINESE));
             assert_eq!(d.charset(), "gbk");
         }
@@ -570,23 +517,15 @@ mod tests {
         ));
         assert_eq!(detect(&body, None), (GBK, CharsetSource::Meta));
         // content= without http-equiv does not count.
-        let body = gbk(&format!(
-            "<meta content=\"text/html; charset=gbk\"><p>{CHINESE}"
-        ));
+        let body = gbk(&format!("<meta content=\"text/html; charset=gbk\"><p>{CHINESE}"));
         assert_eq!(detect(&body, None).1, CharsetSource::Sniffed);
     }
 
     #[test]
     fn meta_is_only_read_for_html_or_unknown_types() {
         let body = b"<meta charset=\"windows-1251\"> plain".to_vec();
-        assert_eq!(
-            detect(&body, Some("text/plain")),
-            (UTF_8, CharsetSource::Default)
-        );
-        assert_eq!(
-            detect(&body, Some("text/html")),
-            (encoding_rs::WINDOWS_1251, CharsetSource::Meta)
-        );
+        assert_eq!(detect(&body, Some("text/plain")), (UTF_8, CharsetSource::Default));
+        assert_eq!(detect(&body, Some("text/html")), (encoding_rs::WINDOWS_1251, CharsetSource::Meta));
     }
 
     #[test]
@@ -600,10 +539,7 @@ mod tests {
         let mut body = b"<html><head><title>x</title>".to_vec();
         body.resize(1100, b' ');
         body.extend_from_slice(b"<meta charset=\"windows-1251\"></head>");
-        assert_eq!(
-            detect(&body, Some("text/html")),
-            (UTF_8, CharsetSource::Default)
-        );
+        assert_eq!(detect(&body, Some("text/html")), (UTF_8, CharsetSource::Default));
         // A tag cut by the limit does not count either.
         let mut body = vec![b' '; 1010];
         body.extend_from_slice(b"<meta charset=\"windows-1251\">");
@@ -612,17 +548,12 @@ mod tests {
 
     #[test]
     fn meta_utf16_means_utf8() {
-        assert_eq!(
-            detect(b"<meta charset=utf-16><p>\xc3\xa9", None),
-            (UTF_8, CharsetSource::Meta)
-        );
+        assert_eq!(detect(b"<meta charset=utf-16><p>\xc3\xa9", None), (UTF_8, CharsetSource::Meta));
     }
 
     #[test]
     fn gbk_sniffed_without_labels() {
-        let body = gbk(&format!(
-            "<html><body><p>{CHINESE}{CHINESE}</p></body></html>"
-        ));
+        let body = gbk(&format!("<html><body><p>{CHINESE}{CHINESE}</p></body></html>"));
         let d = decode(&body, Some("text/html"));
         assert_eq!((d.encoding, d.source), (GBK, CharsetSource::Sniffed));
         assert!(d.text.contains(CHINESE));
@@ -634,38 +565,25 @@ mod tests {
         let (bytes, _, unmappable) = GB18030.encode(text);
         assert!(!unmappable);
         let d = decode(&bytes, Some("text/html; charset=GB18030"));
-        assert_eq!(
-            (d.encoding, d.source, d.had_errors),
-            (GB18030, CharsetSource::Header, false)
-        );
+        assert_eq!((d.encoding, d.source, d.had_errors), (GB18030, CharsetSource::Header, false));
         assert_eq!(d.text, text);
         assert_eq!(d.charset(), "gb18030");
     }
 
     #[test]
     fn windows_1252_labelled_and_sniffed() {
-        let text =
-            "Un café crème à la française, s'il vous plaît — naïve façade, déjà vu, très élégant.";
+        let text = "Un café crème à la française, s'il vous plaît — naïve façade, déjà vu, très élégant.";
         let (bytes, _, _) = WINDOWS_1252.encode(text);
-        for ct in [
-            "text/html; charset=iso-8859-1",
-            "text/html; charset=latin1",
-            "text/plain; charset=windows-1252",
-        ] {
+        for ct in
+            ["text/html; charset=iso-8859-1", "text/html; charset=latin1", "text/plain; charset=windows-1252"]
+        {
             let d = decode(&bytes, Some(ct));
-            assert_eq!(
-                (d.encoding, d.source),
-                (WINDOWS_1252, CharsetSource::Header),
-                "{ct}"
-            );
+            assert_eq!((d.encoding, d.source), (WINDOWS_1252, CharsetSource::Header), "{ct}");
             assert_eq!(d.text, text);
             assert_eq!(d.charset(), "windows-1252");
         }
         let d = decode(&bytes, None);
-        assert_eq!(
-            (d.encoding, d.source),
-            (WINDOWS_1252, CharsetSource::Sniffed)
-        );
+        assert_eq!((d.encoding, d.source), (WINDOWS_1252, CharsetSource::Sniffed));
         assert_eq!(d.text, text);
     }
 
@@ -684,18 +602,11 @@ mod tests {
         for (bom, enc) in [(&[0xFF, 0xFE], UTF_16LE), (&[0xFE, 0xFF], UTF_16BE)] {
             let mut body = bom.to_vec();
             for unit in text.encode_utf16() {
-                let b = if enc == UTF_16LE {
-                    unit.to_le_bytes()
-                } else {
-                    unit.to_be_bytes()
-                };
+                let b = if enc == UTF_16LE { unit.to_le_bytes() } else { unit.to_be_bytes() };
                 body.extend_from_slice(&b);
             }
             let d = decode(&body, Some("text/html; charset=utf-8"));
-            assert_eq!(
-                (d.encoding, d.source, d.had_errors),
-                (enc, CharsetSource::Bom, false)
-            );
+            assert_eq!((d.encoding, d.source, d.had_errors), (enc, CharsetSource::Bom, false));
             assert_eq!(d.text, text);
         }
     }
@@ -719,50 +630,26 @@ mod tests {
         let d = decode(b"plain", Some("text/html; charset=gbk"));
         assert!(matches!(d.text, Cow::Borrowed(_)));
         // Unlabelled non-ASCII UTF-8 is sniffed as UTF-8.
-        assert_eq!(
-            detect("<p>中文 é</p>".as_bytes(), None),
-            (UTF_8, CharsetSource::Sniffed)
-        );
+        assert_eq!(detect("<p>中文 é</p>".as_bytes(), None), (UTF_8, CharsetSource::Sniffed));
     }
 
     #[test]
     fn unknown_header_label_falls_through() {
         let body = gbk(&format!("<meta charset=gbk>{CHINESE}"));
-        assert_eq!(
-            detect(&body, Some("text/html; charset=no-such-thing")),
-            (GBK, CharsetSource::Meta)
-        );
+        assert_eq!(detect(&body, Some("text/html; charset=no-such-thing")), (GBK, CharsetSource::Meta));
     }
 
     #[test]
     fn content_type_charset_parsing() {
-        assert_eq!(
-            content_type_charset("text/html; charset=UTF-8"),
-            Some("UTF-8")
-        );
-        assert_eq!(
-            content_type_charset("text/html;charset=\"gbk\";q=1"),
-            Some("gbk")
-        );
-        assert_eq!(
-            content_type_charset("text/html; boundary=\"a;b\"; CHARSET = gb2312 "),
-            Some("gb2312")
-        );
-        assert_eq!(
-            content_type_charset("text/html; foo=bar; charset=latin1"),
-            Some("latin1")
-        );
+        assert_eq!(content_type_charset("text/html; charset=UTF-8"), Some("UTF-8"));
+        assert_eq!(content_type_charset("text/html;charset=\"gbk\";q=1"), Some("gbk"));
+        assert_eq!(content_type_charset("text/html; boundary=\"a;b\"; CHARSET = gb2312 "), Some("gb2312"));
+        assert_eq!(content_type_charset("text/html; foo=bar; charset=latin1"), Some("latin1"));
         assert_eq!(content_type_charset("text/html"), None);
         assert_eq!(content_type_charset("text/html; charset="), None);
         assert_eq!(content_type_charset("text/html; xcharset=gbk"), None);
-        assert_eq!(
-            content_type_charset("text/html; a=1; b=2; charset=gbk"),
-            Some("gbk")
-        );
-        assert_eq!(
-            content_type_charset("text/html; foo; charset=gbk"),
-            Some("gbk")
-        );
+        assert_eq!(content_type_charset("text/html; a=1; b=2; charset=gbk"), Some("gbk"));
+        assert_eq!(content_type_charset("text/html; foo; charset=gbk"), Some("gbk"));
     }
 
     #[test]
@@ -782,9 +669,7 @@ mod tests {
 
         let err = decode_strict(&body, GBK).unwrap_err();
         assert_eq!((err.start, err.end), (4, 5));
-        let msg = decode_with(&body, "gbk", ErrorMode::Strict)
-            .unwrap_err()
-            .to_string();
+        let msg = decode_with(&body, "gbk", ErrorMode::Strict).unwrap_err().to_string();
         assert!(msg.contains("4..5") && msg.contains("gbk"), "{msg}");
 
         let clean = gbk("中文");
@@ -802,22 +687,14 @@ mod tests {
         // With a BOM, offsets still point into the original body.
         let err = decode_strict(b"\xEF\xBB\xBFab\xff", UTF_8).unwrap_err();
         assert_eq!((err.start, err.end), (5, 6));
-        assert_eq!(
-            decode_with(b"\xEF\xBB\xBFok", "utf8", ErrorMode::Strict)
-                .unwrap()
-                .text,
-            "ok"
-        );
+        assert_eq!(decode_with(b"\xEF\xBB\xBFok", "utf8", ErrorMode::Strict).unwrap().text, "ok");
     }
 
     #[test]
     fn explicit_unknown_label_and_errors_mode() {
         assert!(matches!(
             decode_with(b"x", "no-such-codec", ErrorMode::Replace),
-            Err(Error::InvalidArgument {
-                what: "encoding",
-                ..
-            })
+            Err(Error::InvalidArgument { what: "encoding", .. })
         ));
         assert!(matches!(
             ErrorMode::parse("backslashreplace"),

@@ -36,23 +36,13 @@ pub fn safe_filename(name: &str) -> String {
 }
 
 fn sanitize(name: &str) -> Option<String> {
-    let last = name
-        .rsplit(['/', '\\'])
-        .find(|part| !part.trim().is_empty())
-        .unwrap_or("");
-    let mapped: String = last
-        .chars()
-        .map(|c| if is_unsafe_char(c) { '_' } else { c })
-        .collect();
+    let last = name.rsplit(['/', '\\']).find(|part| !part.trim().is_empty()).unwrap_or("");
+    let mapped: String = last.chars().map(|c| if is_unsafe_char(c) { '_' } else { c }).collect();
     let trimmed = trim_dots_and_spaces(&mapped);
     if trimmed.is_empty() {
         return None;
     }
-    let mut name = if is_windows_device_name(trimmed) {
-        format!("_{trimmed}")
-    } else {
-        trimmed.to_owned()
-    };
+    let mut name = if is_windows_device_name(trimmed) { format!("_{trimmed}") } else { trimmed.to_owned() };
     if name.len() > MAX_NAME_BYTES {
         name = shorten(&name, MAX_NAME_BYTES);
     }
@@ -73,12 +63,7 @@ fn trim_dots_and_spaces(s: &str) -> &str {
 /// `CON`, `PRN`, `AUX`, `NUL`, `COM0`-`COM9`, `LPT0`-`LPT9` (and the superscript-digit forms,
 /// `CONIN$`, `CONOUT$`), with or without an extension, in any case.
 fn is_windows_device_name(name: &str) -> bool {
-    let stem = name
-        .split('.')
-        .next()
-        .unwrap_or(name)
-        .trim_end()
-        .to_ascii_uppercase();
+    let stem = name.split('.').next().unwrap_or(name).trim_end().to_ascii_uppercase();
     match stem.as_str() {
         "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
         _ => {
@@ -127,23 +112,16 @@ fn truncate_on_char_boundary(s: &str, max: usize) -> &str {
 /// The on-disk check is a check, not a lock: code that writes into a folder other processes can
 /// change at the same moment still races them.
 pub fn resolve_under(folder: &Path, name: &str) -> Result<PathBuf> {
-    let refuse = |reason: &str| Error::UnsafePath {
-        path: name.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let refuse = |reason: &str| Error::UnsafePath { path: name.to_owned(), reason: reason.to_owned() };
     if name.contains('\0') {
         return Err(refuse("the name contains a NUL byte"));
     }
     if name.starts_with(['/', '\\']) {
-        return Err(refuse(
-            "absolute paths are not allowed; pass a name relative to the folder",
-        ));
+        return Err(refuse("absolute paths are not allowed; pass a name relative to the folder"));
     }
     let bytes = name.as_bytes();
     if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
-        return Err(refuse(
-            "drive prefixes are not allowed; pass a name relative to the folder",
-        ));
+        return Err(refuse("drive prefixes are not allowed; pass a name relative to the folder"));
     }
     let mut relative = PathBuf::new();
     for part in name.split(['/', '\\']) {
@@ -158,10 +136,7 @@ pub fn resolve_under(folder: &Path, name: &str) -> Result<PathBuf> {
     }
     // The platform's own parse must agree that these are plain names (on Windows, `x/C:y`
     // would otherwise become a drive-relative path).
-    if !relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-    {
+    if !relative.components().all(|c| matches!(c, Component::Normal(_))) {
         return Err(refuse("only plain path components are allowed"));
     }
     let target = folder.join(&relative);
@@ -180,11 +155,7 @@ pub fn resolve_under(folder: &Path, name: &str) -> Result<PathBuf> {
     if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
         match std::fs::canonicalize(&target) {
             Ok(real) if real.starts_with(&canonical_folder) => {}
-            _ => {
-                return Err(refuse(
-                    "the name is a symlink that leads outside the folder",
-                ))
-            }
+            _ => return Err(refuse("the name is a symlink that leads outside the folder")),
         }
     }
     Ok(target)
@@ -214,10 +185,7 @@ fn canonicalize_existing(path: &Path) -> io::Result<PathBuf> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        "no part of the path exists",
-    ))
+    Err(io::Error::new(io::ErrorKind::NotFound, "no part of the path exists"))
 }
 
 /// The file name for a downloaded response: the `filename*=` of Content-Disposition (RFC 6266
@@ -225,9 +193,7 @@ fn canonicalize_existing(path: &Path) -> io::Result<PathBuf> {
 /// non-empty segment of the URL path (percent-decoded); always through [`safe_filename`], and
 /// [`FALLBACK_NAME`] when nothing usable is left.
 pub fn filename_from_response(url: &url::Url, content_disposition: Option<&str>) -> String {
-    let from_header = content_disposition
-        .map(content_disposition_filenames)
-        .unwrap_or_default();
+    let from_header = content_disposition.map(content_disposition_filenames).unwrap_or_default();
     let from_url = url
         .path_segments()
         .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
@@ -247,18 +213,15 @@ fn content_disposition_filenames(value: &str) -> Vec<String> {
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case("filename*"))
         .and_then(|(_, v)| decode_ext_value(v));
-    let plain = params
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case("filename"))
-        .map(|(_, v)| {
-            // Many servers (Chinese sites among them) percent-encode UTF-8 in plain `filename=`;
-            // browsers decode it, so do we when the result is valid UTF-8.
-            if v.is_ascii() && v.contains('%') {
-                String::from_utf8(percent_decode(v)).unwrap_or_else(|_| v.clone())
-            } else {
-                v.clone()
-            }
-        });
+    let plain = params.iter().find(|(key, _)| key.eq_ignore_ascii_case("filename")).map(|(_, v)| {
+        // Many servers (Chinese sites among them) percent-encode UTF-8 in plain `filename=`;
+        // browsers decode it, so do we when the result is valid UTF-8.
+        if v.is_ascii() && v.contains('%') {
+            String::from_utf8(percent_decode(v)).unwrap_or_else(|_| v.clone())
+        } else {
+            v.clone()
+        }
+    });
     extended.into_iter().chain(plain).collect()
 }
 
@@ -367,14 +330,9 @@ impl PartFile {
     async fn open(target: PathBuf) -> Result<Self> {
         let part = part_path(&target)?;
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(io_error(parent))?;
+            tokio::fs::create_dir_all(parent).await.map_err(io_error(parent))?;
         }
-        if tokio::fs::symlink_metadata(&part)
-            .await
-            .is_ok_and(|m| m.file_type().is_symlink())
-        {
+        if tokio::fs::symlink_metadata(&part).await.is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(Error::UnsafePath {
                 path: part.display().to_string(),
                 reason: "the partial file is a symlink; remove it and retry".to_owned(),
@@ -392,17 +350,8 @@ impl PartFile {
             .await
             .map_err(io_error(&part))?;
         let len = file.metadata().await.map_err(io_error(&part))?.len();
-        file.seek(SeekFrom::Start(len))
-            .await
-            .map_err(io_error(&part))?;
-        Ok(PartFile {
-            target,
-            part,
-            file: Some(file),
-            len,
-            keep_partial: false,
-            committed: false,
-        })
+        file.seek(SeekFrom::Start(len)).await.map_err(io_error(&part))?;
+        Ok(PartFile { target, part, file: Some(file), len, keep_partial: false, committed: false })
     }
 
     /// Whether an uncommitted `.part` file survives dropping this writer (for a later resume).
@@ -441,9 +390,7 @@ impl PartFile {
         let file = self.file_mut()?;
         file.set_len(0).await.map_err(io_error(&self.part))?;
         let file = self.file_mut()?;
-        file.seek(SeekFrom::Start(0))
-            .await
-            .map_err(io_error(&self.part))?;
+        file.seek(SeekFrom::Start(0)).await.map_err(io_error(&self.part))?;
         self.len = 0;
         Ok(())
     }
@@ -461,9 +408,7 @@ impl PartFile {
         file.flush().await.map_err(io_error(&self.part))?;
         file.sync_all().await.map_err(io_error(&self.part))?;
         drop(file);
-        tokio::fs::rename(&self.part, &self.target)
-            .await
-            .map_err(io_error(&self.target))?;
+        tokio::fs::rename(&self.part, &self.target).await.map_err(io_error(&self.target))?;
         self.committed = true;
         // Make the rename itself durable. Best effort: some filesystems refuse to fsync a
         // directory, and the data is already in place.
@@ -483,9 +428,7 @@ impl PartFile {
         }
         if !self.keep_partial {
             match tokio::fs::remove_file(&self.part).await {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(io_error(&self.part)(e))
-                }
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(&self.part)(e)),
                 _ => {}
             }
         }
@@ -517,10 +460,7 @@ fn closed() -> Error {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    move |source| Error::Io { path: path.display().to_string(), source }
 }
 
 /// `<target>.part`; when that would exceed [`MAX_NAME_BYTES`], a shortened name plus a hash of
@@ -544,9 +484,7 @@ fn part_path(target: &Path) -> Result<PathBuf> {
 }
 
 fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
 #[cfg(test)]
@@ -560,10 +498,8 @@ mod tests {
     impl TempDir {
         fn new() -> Self {
             static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
+            let nanos =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
             let path = std::env::temp_dir().join(format!(
                 "ferrocrawl-files-{}-{}-{nanos}",
                 std::process::id(),
@@ -602,10 +538,7 @@ mod tests {
     #[test]
     fn safe_filename_replaces_dangerous_characters() {
         assert_eq!(safe_filename("a\0b\nc\x7f.txt"), "a_b_c_.txt");
-        assert_eq!(
-            safe_filename("what? <yes>: \"a|b\"*.mp4"),
-            "what_ _yes__ _a_b__.mp4"
-        );
+        assert_eq!(safe_filename("what? <yes>: \"a|b\"*.mp4"), "what_ _yes__ _a_b__.mp4");
         assert_eq!(safe_filename("invoice\u{202E}fdp.exe"), "invoice_fdp.exe");
     }
 
@@ -627,14 +560,8 @@ mod tests {
 
     #[test]
     fn safe_filename_keeps_chinese() {
-        assert_eq!(
-            safe_filename("第1集 异步爬虫实例.mp4"),
-            "第1集 异步爬虫实例.mp4"
-        );
-        assert_eq!(
-            safe_filename("视频/梨视频：开始？.mp4"),
-            "梨视频：开始？.mp4"
-        );
+        assert_eq!(safe_filename("第1集 异步爬虫实例.mp4"), "第1集 异步爬虫实例.mp4");
+        assert_eq!(safe_filename("视频/梨视频：开始？.mp4"), "梨视频：开始？.mp4");
         assert_eq!(safe_filename("标题: 副标题.mp4"), "标题_ 副标题.mp4");
     }
 
@@ -648,11 +575,7 @@ mod tests {
         // 3-byte characters: the cut lands on a char boundary.
         let long = format!("{}.mp4", "视".repeat(100));
         let safe = safe_filename(&long);
-        assert!(
-            safe.len() <= MAX_NAME_BYTES && safe.len() > MAX_NAME_BYTES - 3,
-            "{}",
-            safe.len()
-        );
+        assert!(safe.len() <= MAX_NAME_BYTES && safe.len() > MAX_NAME_BYTES - 3, "{}", safe.len());
         assert!(safe.ends_with("视.mp4"));
 
         // A "extension" that is really a long dotted title is not kept whole.
@@ -668,14 +591,8 @@ mod tests {
             resolve_under(&dir.0, "sub/dir/a.mp4").unwrap(),
             dir.0.join("sub").join("dir").join("a.mp4")
         );
-        assert_eq!(
-            resolve_under(&dir.0, "./b.mp4").unwrap(),
-            dir.0.join("b.mp4")
-        );
-        assert_eq!(
-            resolve_under(&dir.0, "视频/第1集.mp4").unwrap(),
-            dir.0.join("视频").join("第1集.mp4")
-        );
+        assert_eq!(resolve_under(&dir.0, "./b.mp4").unwrap(), dir.0.join("b.mp4"));
+        assert_eq!(resolve_under(&dir.0, "视频/第1集.mp4").unwrap(), dir.0.join("视频").join("第1集.mp4"));
         // The folder need not exist yet.
         let missing = dir.0.join("not-yet");
         assert_eq!(resolve_under(&missing, "x").unwrap(), missing.join("x"));
@@ -703,10 +620,7 @@ mod tests {
             "./",
             "a\0b",
         ] {
-            assert!(
-                is_unsafe(resolve_under(&dir.0, name)),
-                "{name:?} was accepted"
-            );
+            assert!(is_unsafe(resolve_under(&dir.0, name)), "{name:?} was accepted");
         }
     }
 
@@ -746,89 +660,38 @@ mod tests {
         let cases = [
             ("attachment; filename=\"report.pdf\"", "report.pdf"),
             ("attachment; filename=report.pdf", "report.pdf"),
-            (
-                "attachment;filename=\"a \\\"quoted\\\" name.txt\"",
-                "a _quoted_ name.txt",
-            ),
-            (
-                "attachment; filename*=UTF-8''%E7%AC%AC1%E9%9B%86.mp4",
-                "第1集.mp4",
-            ),
-            (
-                "attachment; filename=\"fallback.mp4\"; filename*=UTF-8''%E8%A7%86%E9%A2%91.mp4",
-                "视频.mp4",
-            ),
-            (
-                "attachment; filename*=utf-8'zh'%E8%A7%86%E9%A2%91.mp4; filename=\"fallback.mp4\"",
-                "视频.mp4",
-            ),
+            ("attachment;filename=\"a \\\"quoted\\\" name.txt\"", "a _quoted_ name.txt"),
+            ("attachment; filename*=UTF-8''%E7%AC%AC1%E9%9B%86.mp4", "第1集.mp4"),
+            ("attachment; filename=\"fallback.mp4\"; filename*=UTF-8''%E8%A7%86%E9%A2%91.mp4", "视频.mp4"),
+            ("attachment; filename*=utf-8'zh'%E8%A7%86%E9%A2%91.mp4; filename=\"fallback.mp4\"", "视频.mp4"),
             ("attachment; filename*=iso-8859-1'en'caf%E9.txt", "café.txt"),
-            (
-                "attachment; filename=\"%E8%A7%86%E9%A2%91.mp4\"",
-                "视频.mp4",
-            ),
+            ("attachment; filename=\"%E8%A7%86%E9%A2%91.mp4\"", "视频.mp4"),
             ("attachment; filename=\"100%.txt\"", "100%.txt"),
             ("attachment; filename=\"视频 原名.mp4\"", "视频 原名.mp4"),
             ("attachment; filename=\"../../etc/passwd\"", "passwd"),
-            (
-                "attachment; filename*=UTF-8''..%2F..%2Fetc%2Fcron.d",
-                "cron.d",
-            ),
+            ("attachment; filename*=UTF-8''..%2F..%2Fetc%2Fcron.d", "cron.d"),
             ("ATTACHMENT; FILENAME=\"upper.txt\"", "upper.txt"),
-            (
-                "inline; size=3; filename=\"s.txt\"; creation-date=\"x;y\"",
-                "s.txt",
-            ),
+            ("inline; size=3; filename=\"s.txt\"; creation-date=\"x;y\"", "s.txt"),
         ];
         for (cd, want) in cases {
             assert_eq!(filename_from_response(&u, Some(cd)), want, "{cd}");
         }
         // Unusable header names fall back to the URL.
-        assert_eq!(
-            filename_from_response(&u, Some("attachment; filename=\"..\"")),
-            "12345"
-        );
+        assert_eq!(filename_from_response(&u, Some("attachment; filename=\"..\"")), "12345");
         assert_eq!(filename_from_response(&u, Some("attachment")), "12345");
-        assert_eq!(
-            filename_from_response(&u, Some("attachment; filename*=garbage")),
-            "12345"
-        );
+        assert_eq!(filename_from_response(&u, Some("attachment; filename*=garbage")), "12345");
     }
 
     #[test]
     fn filename_from_url() {
-        assert_eq!(
-            filename_from_response(&url("https://h/a/b/video.mp4?x=1#f"), None),
-            "video.mp4"
-        );
-        assert_eq!(
-            filename_from_response(&url("https://h/a/dir/"), None),
-            "dir"
-        );
-        assert_eq!(
-            filename_from_response(&url("https://h/%E8%A7%86%E9%A2%91.mp4"), None),
-            "视频.mp4"
-        );
-        assert_eq!(
-            filename_from_response(&url("https://h/视频.mp4"), None),
-            "视频.mp4"
-        );
-        assert_eq!(
-            filename_from_response(&url("https://h/a/..%2F..%2Fetc%2Fpasswd"), None),
-            "passwd"
-        );
-        assert_eq!(
-            filename_from_response(&url("https://h/"), None),
-            FALLBACK_NAME
-        );
-        assert_eq!(
-            filename_from_response(&url("https://h"), None),
-            FALLBACK_NAME
-        );
-        assert_eq!(
-            filename_from_response(&url("data:text/plain,hi"), None),
-            FALLBACK_NAME
-        );
+        assert_eq!(filename_from_response(&url("https://h/a/b/video.mp4?x=1#f"), None), "video.mp4");
+        assert_eq!(filename_from_response(&url("https://h/a/dir/"), None), "dir");
+        assert_eq!(filename_from_response(&url("https://h/%E8%A7%86%E9%A2%91.mp4"), None), "视频.mp4");
+        assert_eq!(filename_from_response(&url("https://h/视频.mp4"), None), "视频.mp4");
+        assert_eq!(filename_from_response(&url("https://h/a/..%2F..%2Fetc%2Fpasswd"), None), "passwd");
+        assert_eq!(filename_from_response(&url("https://h/"), None), FALLBACK_NAME);
+        assert_eq!(filename_from_response(&url("https://h"), None), FALLBACK_NAME);
+        assert_eq!(filename_from_response(&url("data:text/plain,hi"), None), FALLBACK_NAME);
     }
 
     #[test]
@@ -846,10 +709,7 @@ mod tests {
         let mut part = PartFile::create(&target).await.unwrap();
         assert_eq!(part.part_path(), dir.0.join("sub").join("视频.mp4.part"));
         assert!(part.part_path().exists());
-        assert!(
-            !target.exists(),
-            "nothing appears at the target before commit"
-        );
+        assert!(!target.exists(), "nothing appears at the target before commit");
         part.write_all(b"hello ").await.unwrap();
         part.write_all(b"world").await.unwrap();
         assert_eq!(part.len(), 11);
@@ -895,10 +755,7 @@ mod tests {
         let mut part = PartFile::open_resume(&target).await.unwrap();
         part.set_keep_partial(true);
         drop(part);
-        assert!(
-            part_path.exists(),
-            "dropped with keep_partial, the part stays"
-        );
+        assert!(part_path.exists(), "dropped with keep_partial, the part stays");
 
         let mut part = PartFile::open_resume(&target).await.unwrap();
         assert_eq!(part.len(), 4, "the caller sends Range: bytes=4-");
@@ -929,18 +786,10 @@ mod tests {
         let name = safe_filename(&format!("{}.mp4", "视".repeat(100)));
         let target = dir.0.join(&name);
         let mut part = PartFile::create(&target).await.unwrap();
-        let part_name = part
-            .part_path()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let part_name = part.part_path().file_name().unwrap().to_str().unwrap().to_owned();
         assert!(
             part_name.len() <= MAX_NAME_BYTES
-                && Path::new(&part_name)
-                    .extension()
-                    .is_some_and(|e| e == "part"),
+                && Path::new(&part_name).extension().is_some_and(|e| e == "part"),
             "{part_name}"
         );
         part.write_all(b"x").await.unwrap();

@@ -1,0 +1,104 @@
+//! Client options, with their defaults in one place (reqwest-builder style). Every limit is
+//! a documented finite value; `None` means "no such limit" only where the docs say so.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Deadlines of one attempt. `total` covers connect, redirects and the whole body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timeouts {
+    pub total: Option<Duration>,
+    pub connect: Option<Duration>,
+    pub read: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        // aiohttp's default: 5 minutes in total, no separate connect/read deadline.
+        Timeouts { total: Some(Duration::from_secs(300)), connect: None, read: None }
+    }
+}
+
+/// Certificate verification.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Tls {
+    /// Verify against the system's roots.
+    #[default]
+    Verify,
+    /// Verify against the system's roots plus the PEM certificates in this file.
+    CaFile(PathBuf),
+    /// Accept any certificate (`ssl=False`).
+    Insecure,
+}
+
+/// Which responses are worth another attempt, and how long to wait between attempts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Further attempts after the first (0 = aiohttp behaviour: no retries).
+    pub retries: u32,
+    /// First backoff; doubles with each attempt.
+    pub backoff: Duration,
+    /// Upper bound for one wait, whether computed or asked for by `Retry-After`.
+    pub max_wait: Duration,
+    pub statuses: Vec<u16>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 0,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+            statuses: vec![429, 503],
+        }
+    }
+}
+
+pub const DEFAULT_USER_AGENT: &str = concat!("ferrocrawl/", env!("CARGO_PKG_VERSION"));
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 100 * 1024 * 1024;
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+pub const DEFAULT_LIMIT: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Sent with every request; request headers override them by name.
+    pub headers: Vec<(String, String)>,
+    /// Session cookies, sent to every host (like aiohttp's `ClientSession(cookies=...)`).
+    pub cookies: Vec<(String, String)>,
+    pub timeouts: Timeouts,
+    /// Requests in flight at once, across hosts.
+    pub limit: usize,
+    /// Requests in flight at once to one host:port; `None` = only `limit` applies.
+    pub limit_per_host: Option<usize>,
+    /// `http://`, `https://`, `socks5://` or `socks5h://` proxy for every request.
+    pub proxy: Option<String>,
+    pub tls: Tls,
+    pub max_redirects: usize,
+    pub retry: RetryPolicy,
+    /// Largest body kept in memory, counted after decompression.
+    pub max_body_size: u64,
+    /// Offer HTTP/2 over TLS (ALPN). Plain http stays HTTP/1.1.
+    pub http2: bool,
+    pub user_agent: String,
+    pub raise_for_status: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            timeouts: Timeouts::default(),
+            limit: DEFAULT_LIMIT,
+            limit_per_host: None,
+            proxy: None,
+            tls: Tls::Verify,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            retry: RetryPolicy::default(),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            http2: false,
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            raise_for_status: false,
+        }
+    }
+}

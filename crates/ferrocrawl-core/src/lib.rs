@@ -1,0 +1,19 @@
+//! ferrocrawl's engine, free of Python: the HTTP client, text decoding, downloads and HTML
+//! querying. The `ferrocrawl` extension crate is the only place that knows about pyo3.
+
+pub mod charset;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod files;
+pub mod html;
+pub mod request;
+pub mod response;
+pub mod retry;
+
+pub use client::Client;
+pub use config::ClientConfig;
+pub use error::{Error, Result, TimeoutKind};
+pub use request::{RequestBody, RequestSpec};
+pub use reqwest;
+pub use response::{Response, ResponseHead};

@@ -1,0 +1,87 @@
+"""ferrocrawl: asynchronous web crawling for Python, with a Rust engine.
+
+The API follows aiohttp (``ClientSession``, ``session.get``, ``await resp.text()``), so the
+scripts of an asyncio + aiohttp crawler run with an import change; requests, decoding,
+redirects and limits run on an embedded tokio runtime.
+"""
+
+from __future__ import annotations
+
+import atexit as _atexit
+import collections.abc as _abc
+import os as _os
+
+from . import _ferrocrawl
+from ._ferrocrawl import (
+    BodyTooLarge,
+    ClientConnectionError,
+    ClientSession,
+    ClientTimeout,
+    ConnectError,
+    FerrocrawlError,
+    Headers,
+    HTTPStatusError,
+    InternalError,
+    InvalidArgument,
+    InvalidURL,
+    ManyIter,
+    ProtocolError,
+    RedirectError,
+    RequestTimeout,
+    Response,
+    SelectorError,
+    TLSError,
+    TooManyRedirects,
+    UnsafePathError,
+    __version__,
+    safe_filename,
+)
+from ._default import delete, get, head, options, patch, post, put, request
+
+#: aiohttp's name for the root of its exception tree.
+ClientError = FerrocrawlError
+#: aiohttp's name for what ``raise_for_status`` raises.
+ClientResponseError = HTTPStatusError
+
+# The awaitables are coroutines to asyncio (create_task, gather) and responses are mappings.
+_abc.Coroutine.register(_ferrocrawl.Pending)
+_abc.Awaitable.register(_ferrocrawl.Ready)
+_abc.Mapping.register(Headers)
+
+_os.register_at_fork(after_in_child=_ferrocrawl._after_fork_in_child)
+_atexit.register(_ferrocrawl._shutdown)
+
+__all__ = [
+    "BodyTooLarge",
+    "ClientConnectionError",
+    "ClientError",
+    "ClientResponseError",
+    "ClientSession",
+    "ClientTimeout",
+    "ConnectError",
+    "FerrocrawlError",
+    "HTTPStatusError",
+    "Headers",
+    "InternalError",
+    "InvalidArgument",
+    "InvalidURL",
+    "ManyIter",
+    "ProtocolError",
+    "RedirectError",
+    "RequestTimeout",
+    "Response",
+    "SelectorError",
+    "TLSError",
+    "TooManyRedirects",
+    "UnsafePathError",
+    "__version__",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+    "safe_filename",
+]

@@ -1,0 +1,170 @@
+//! Awaitables handed to Python: `Pending` (Rust work not started until first awaited) and
+//! `Ready` (a value already at hand, e.g. `await resp.text()`).
+//!
+//! `Pending` is its own iterator and implements `send`/`throw`/`close`, so it is a
+//! coroutine to asyncio (`create_task`, `gather`) and `throw` (cancellation) reaches it
+//! directly: the Rust task is aborted there, or when the object is dropped unfinished.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use tokio::task::AbortHandle;
+
+use crate::bridge::{self, Deliver};
+
+type Work = Pin<Box<dyn Future<Output = Deliver> + Send>>;
+
+enum State {
+    // The Mutex only makes the (Send) future Sync, as pyclasses must be; it is never contended.
+    Idle(std::sync::Mutex<Work>),
+    Waiting { fut: Py<PyAny>, abort: AbortHandle },
+    Done,
+}
+
+#[pyclass(module = "ferrocrawl._ferrocrawl")]
+pub struct Pending {
+    state: State,
+}
+
+impl Pending {
+    pub fn new(work: impl Future<Output = Deliver> + Send + 'static) -> Self {
+        Pending { state: State::Idle(std::sync::Mutex::new(Box::pin(work))) }
+    }
+
+    fn step(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Idle(work) => {
+                let work = work.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (fut, abort) = bridge::spawn(py, work)?;
+                // What asyncio.Future.__await__ does before yielding itself to the Task.
+                fut.bind(py).setattr(intern!(py, "_asyncio_future_blocking"), true)?;
+                self.state = State::Waiting { fut: fut.clone_ref(py), abort };
+                Ok(fut)
+            }
+            State::Waiting { fut, .. } => {
+                let value = fut.bind(py).call_method0(intern!(py, "result"))?;
+                Err(PyStopIteration::new_err((value.unbind(),)))
+            }
+            State::Done => Err(PyRuntimeError::new_err("cannot reuse an already awaited ferrocrawl call")),
+        }
+    }
+
+    fn cancel(&mut self, py: Python<'_>) {
+        if let State::Waiting { fut, abort } = std::mem::replace(&mut self.state, State::Done) {
+            abort.abort();
+            let _ = fut.bind(py).call_method0(intern!(py, "cancel"));
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let State::Waiting { abort, .. } = &self.state {
+            abort.abort();
+        }
+    }
+}
+
+#[pymethods]
+impl Pending {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.step(py)
+    }
+
+    fn send(&mut self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.step(py)
+    }
+
+    #[pyo3(signature = (typ, val=None, tb=None))]
+    fn throw(
+        &mut self,
+        py: Python<'_>,
+        typ: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.cancel(py);
+        let exc = if typ.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+            typ.clone()
+        } else if typ.is_instance_of::<PyType>() {
+            match val {
+                Some(v) if v.is_instance(typ)? => v.clone(),
+                Some(v) if !v.is_none() => typ.call1((v,))?,
+                _ => typ.call0()?,
+            }
+        } else {
+            return Err(pyo3::exceptions::PyTypeError::new_err("throw() expects an exception"));
+        };
+        if let Some(tb) = tb.filter(|tb| !tb.is_none()) {
+            exc.call_method1(intern!(py, "with_traceback"), (tb,))?;
+        }
+        Err(PyErr::from_value(exc))
+    }
+
+    fn close(&mut self, py: Python<'_>) {
+        self.cancel(py);
+    }
+
+    /// `async with session.get(url) as resp`: entering awaits the response itself.
+    fn __aenter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<Py<Ready>> {
+        Ready::none(py)
+    }
+}
+
+/// An awaitable that is already complete; its own iterator, so awaiting it allocates
+/// nothing more.
+#[pyclass(module = "ferrocrawl._ferrocrawl")]
+pub struct Ready {
+    value: Option<Py<PyAny>>,
+}
+
+impl Ready {
+    pub fn new(py: Python<'_>, value: Py<PyAny>) -> PyResult<Py<Ready>> {
+        Py::new(py, Ready { value: Some(value) })
+    }
+
+    /// A shared `Ready(None)`: taking its value leaves None, which is the value.
+    pub fn none(py: Python<'_>) -> PyResult<Py<Ready>> {
+        static NONE: pyo3::sync::PyOnceLock<Py<Ready>> = pyo3::sync::PyOnceLock::new();
+        NONE.get_or_try_init(py, || Py::new(py, Ready { value: None })).map(|r| r.clone_ref(py))
+    }
+}
+
+#[pymethods]
+impl Ready {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<()> {
+        let value = self.value.take().unwrap_or_else(|| py.None());
+        Err(PyStopIteration::new_err((value,)))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Pending>()?;
+    m.add_class::<Ready>()?;
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The `ferrocrawl._ferrocrawl` extension: pyo3 glue over `ferrocrawl-core`.
+
+mod awaitable;
+mod bridge;
+mod convert;
+mod errors;
+mod headers;
+mod response;
+mod runtime;
+mod session;
+
+use pyo3::prelude::*;
+
+/// Resets runtime and loop bridges in a forked child (`os.register_at_fork`).
+#[pyfunction]
+fn _after_fork_in_child() {
+    runtime::after_fork_in_child();
+    bridge::after_fork_in_child();
+}
+
+/// Stops the runtime at interpreter exit (`atexit`), with the GIL released.
+#[pyfunction]
+fn _shutdown(py: Python<'_>) {
+    py.detach(runtime::shutdown);
+}
+
+#[pyfunction]
+fn safe_filename(name: &str) -> String {
+    ferrocrawl_core::files::safe_filename(name)
+}
+
+#[pymodule]
+fn _ferrocrawl(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    bridge::register(m)?;
+    awaitable::register(m)?;
+    session::register(m)?;
+    m.add_class::<headers::Headers>()?;
+    m.add_class::<response::Response>()?;
+    m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(safe_filename, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

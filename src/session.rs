@@ -1,0 +1,424 @@
+//! `ClientSession`: aiohttp's API over the core client, plus batch calls (`get_many`,
+//! `iter_many`) that fetch without a Python task per URL.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use tokio::sync::mpsc;
+
+use ferrocrawl_core::config::ClientConfig;
+use ferrocrawl_core::{Client, RequestSpec};
+
+use crate::awaitable::{Pending, Ready};
+use crate::bridge::Deliver;
+use crate::convert::{self, request_spec};
+use crate::response::Response;
+use crate::{errors, runtime};
+
+type FetchResult = ferrocrawl_core::Result<ferrocrawl_core::Response>;
+
+#[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
+pub struct ClientSession {
+    config: ClientConfig,
+    /// The client and the fork generation it was built in.
+    client: Mutex<Option<(u64, Client)>>,
+}
+
+impl ClientSession {
+    /// The live client; rebuilt in a forked child, whose inherited connections belong to
+    /// the parent's runtime.
+    pub fn client(&self, py: Python<'_>) -> PyResult<Client> {
+        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            None => Err(PyRuntimeError::new_err("this ClientSession is closed")),
+            Some((generation, client)) if *generation == runtime::generation() => Ok(client.clone()),
+            Some(_) => {
+                let client = build_client(py, &self.config)?;
+                *slot = Some((runtime::generation(), client.clone()));
+                Ok(client)
+            }
+        }
+    }
+
+    fn request_impl(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        let client = self.client(py)?;
+        let spec = request_spec(method, url, kwargs)?;
+        Ok(Pending::new(async move { deliver_response(client.fetch(&spec).await) }))
+    }
+
+    fn specs(
+        &self,
+        urls: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Vec<RequestSpec>> {
+        let template = request_spec("GET", &PyString::new(urls.py(), ""), kwargs)?;
+        urls.try_iter()?.map(|u| Ok(RequestSpec { url: convert::url(&u?)?, ..template.clone() })).collect()
+    }
+}
+
+fn build_client(py: Python<'_>, config: &ClientConfig) -> PyResult<Client> {
+    let _guard = runtime::handle().enter();
+    Client::new(config.clone()).map_err(|e| errors::to_py(py, e))
+}
+
+pub fn deliver_response(result: FetchResult) -> Deliver {
+    Box::new(move |py| result_to_py(py, result))
+}
+
+fn result_to_py(py: Python<'_>, result: FetchResult) -> PyResult<Py<PyAny>> {
+    match result {
+        Ok(resp) => Ok(Py::new(py, Response::new(resp))?.into_any()),
+        Err(e) => Err(errors::to_py(py, e)),
+    }
+}
+
+/// A fetch on its own tokio task (so batches use every worker thread), aborted if the
+/// batch is dropped; a panic in it comes back as `InternalError` in its slot.
+async fn fetch_task(client: Client, spec: RequestSpec) -> Result<FetchResult, String> {
+    let task = runtime::handle().spawn(async move { client.fetch(&spec).await });
+    let abort = task.abort_handle();
+    let _guard = AbortOnDrop(abort);
+    task.await.map_err(|e| {
+        let payload = e.try_into_panic().ok();
+        payload
+            .as_ref()
+            .and_then(|p| {
+                p.downcast_ref::<&str>()
+                    .map(ToString::to_string)
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+            })
+            .unwrap_or_else(|| "task cancelled".to_owned())
+    })
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn slot_to_py(py: Python<'_>, slot: Result<FetchResult, String>) -> PyResult<Py<PyAny>> {
+    match slot {
+        Ok(result) => result_to_py(py, result),
+        Err(panic) => Err(errors::from_panic(py, &panic)),
+    }
+}
+
+fn check_concurrency(concurrency: usize) -> PyResult<usize> {
+    if concurrency == 0 {
+        return Err(PyValueError::new_err("concurrency must be at least 1"));
+    }
+    Ok(concurrency)
+}
+
+#[pymethods]
+impl ClientSession {
+    #[new]
+    #[pyo3(signature = (
+        *, headers=None, cookies=None, timeout=None, limit=100, limit_per_host=None, proxy=None,
+        ssl=None, verify_ssl=None, max_redirects=10, retries=0, retry_backoff=0.5,
+        max_body_size=100*1024*1024, http2=false, user_agent=None, raise_for_status=false,
+    ))]
+    fn new(
+        py: Python<'_>,
+        headers: Option<&Bound<'_, PyAny>>,
+        cookies: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        limit: usize,
+        limit_per_host: Option<usize>,
+        proxy: Option<String>,
+        ssl: Option<&Bound<'_, PyAny>>,
+        verify_ssl: Option<&Bound<'_, PyAny>>,
+        max_redirects: usize,
+        retries: u32,
+        retry_backoff: f64,
+        max_body_size: u64,
+        http2: bool,
+        user_agent: Option<String>,
+        raise_for_status: bool,
+    ) -> PyResult<Self> {
+        let mut config = ClientConfig::default();
+        if let Some(h) = headers {
+            config.headers = convert::pairs(h)?;
+        }
+        if let Some(c) = cookies {
+            config.cookies = convert::pairs(c)?;
+        }
+        if let Some(t) = timeout {
+            config.timeouts = convert::timeouts(t)?;
+        }
+        if let Some(tls) = ssl.or(verify_ssl) {
+            config.tls = convert::tls(tls)?;
+        }
+        if !(retry_backoff.is_finite() && retry_backoff >= 0.0) {
+            return Err(PyValueError::new_err("retry_backoff must be a number of seconds >= 0"));
+        }
+        config.limit = limit;
+        config.limit_per_host = limit_per_host;
+        config.proxy = proxy;
+        config.max_redirects = max_redirects;
+        config.retry.retries = retries;
+        config.retry.backoff = Duration::from_secs_f64(retry_backoff);
+        config.max_body_size = max_body_size;
+        config.http2 = http2;
+        if let Some(ua) = user_agent {
+            config.user_agent = ua;
+        }
+        config.raise_for_status = raise_for_status;
+        let client = build_client(py, &config)?;
+        Ok(ClientSession { config, client: Mutex::new(Some((runtime::generation(), client))) })
+    }
+
+    #[pyo3(signature = (method, url, **kwargs))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, method, url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn get(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "GET", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn post(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "POST", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn put(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "PUT", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn patch(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "PATCH", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn delete(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "DELETE", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn head(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "HEAD", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn options(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        self.request_impl(py, "OPTIONS", url, kwargs)
+    }
+
+    /// Fetches every URL, `concurrency` at a time; the list is in input order and a failed
+    /// URL's slot holds its exception instead of a response.
+    #[pyo3(signature = (urls, *, concurrency=64, **kwargs))]
+    fn get_many(
+        &self,
+        py: Python<'_>,
+        urls: &Bound<'_, PyAny>,
+        concurrency: usize,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        let concurrency = check_concurrency(concurrency)?;
+        let client = self.client(py)?;
+        let specs = self.specs(urls, kwargs)?;
+        Ok(Pending::new(async move {
+            let slots: Vec<_> = stream::iter(specs)
+                .map(|spec| fetch_task(client.clone(), spec))
+                .buffered(concurrency)
+                .collect()
+                .await;
+            Box::new(move |py: Python<'_>| -> PyResult<Py<PyAny>> {
+                let items = slots
+                    .into_iter()
+                    .map(|slot| slot_to_py(py, slot).unwrap_or_else(|e| e.into_value(py).into_any()))
+                    .collect::<Vec<_>>();
+                Ok(PyList::new(py, items)?.into_any().unbind())
+            }) as Deliver
+        }))
+    }
+
+    /// Yields responses as they complete (failed URLs raise from the iteration only if
+    /// `return_exceptions=False`; by default their exception is yielded). At most about
+    /// `concurrency` responses are fetched ahead of the consumer.
+    #[pyo3(signature = (urls, *, concurrency=64, return_exceptions=true, **kwargs))]
+    fn iter_many(
+        &self,
+        py: Python<'_>,
+        urls: &Bound<'_, PyAny>,
+        concurrency: usize,
+        return_exceptions: bool,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<ManyIter> {
+        let concurrency = check_concurrency(concurrency)?;
+        let client = self.client(py)?;
+        let specs = self.specs(urls, kwargs)?;
+        let (tx, rx) = mpsc::channel(concurrency);
+        let producer = async move {
+            let mut results = stream::iter(specs)
+                .map(|spec| fetch_task(client.clone(), spec))
+                .buffer_unordered(concurrency);
+            while let Some(slot) = results.next().await {
+                if tx.send(slot).await.is_err() {
+                    break; // the iterator was dropped
+                }
+            }
+        };
+        Ok(ManyIter {
+            producer: Mutex::new(Some(Box::pin(producer))),
+            started: Mutex::new(None),
+            rx: Arc::new(tokio::sync::Mutex::new(rx)),
+            return_exceptions,
+        })
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<Py<Ready>> {
+        self.client.lock().unwrap_or_else(PoisonError::into_inner).take();
+        Ready::none(py)
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.client.lock().unwrap_or_else(PoisonError::into_inner).is_none()
+    }
+
+    /// Cookies the session would send to `url`, from its jar.
+    fn cookies_for(&self, py: Python<'_>, url: &str) -> PyResult<Vec<(String, String)>> {
+        let parsed = url::Url::parse(url).map_err(|e| {
+            errors::to_py(
+                py,
+                ferrocrawl_core::Error::InvalidUrl { url: url.to_owned(), reason: e.to_string() },
+            )
+        })?;
+        Ok(self.client(py)?.cookies_for(&parsed))
+    }
+
+    fn __aenter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Ready>> {
+        Ready::new(py, slf.into_any())
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<Py<Ready>> {
+        self.close(py)
+    }
+}
+
+type Producer = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// `async for resp in session.iter_many(urls)`. The producer starts at the first
+/// `__anext__`; a result already queued is returned without a trip through the loop.
+#[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
+pub struct ManyIter {
+    producer: Mutex<Option<Producer>>,
+    started: Mutex<Option<AbortOnDrop>>,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Result<FetchResult, String>>>>,
+    return_exceptions: bool,
+}
+
+impl ManyIter {
+    fn item(
+        py: Python<'_>,
+        slot: Option<Result<FetchResult, String>>,
+        return_exceptions: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let Some(slot) = slot else { return Err(PyStopAsyncIteration::new_err(())) };
+        match slot_to_py(py, slot) {
+            Ok(v) => Ok(v),
+            Err(e) if return_exceptions => Ok(e.into_value(py).into_any()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[pymethods]
+impl ManyIter {
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(producer) = self.producer.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let task = runtime::handle().spawn(producer);
+            *self.started.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(AbortOnDrop(task.abort_handle()));
+        }
+        let return_exceptions = self.return_exceptions;
+        if let Ok(mut rx) = self.rx.try_lock() {
+            match rx.try_recv() {
+                Ok(slot) => {
+                    return Ok(Ready::new(py, Self::item(py, Some(slot), return_exceptions)?)?.into_any())
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    return Err(PyStopAsyncIteration::new_err(()))
+                }
+                Err(mpsc::error::TryRecvError::Empty) => {}
+            }
+        }
+        let rx = self.rx.clone();
+        let pending = Pending::new(async move {
+            let slot = rx.lock().await.recv().await;
+            Box::new(move |py: Python<'_>| Self::item(py, slot, return_exceptions)) as Deliver
+        });
+        Ok(Py::new(py, pending)?.into_any())
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ClientSession>()?;
+    m.add_class::<ManyIter>()?;
+    m.add_class::<convert::ClientTimeout>()?;
+    Ok(())
+}
