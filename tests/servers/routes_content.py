@@ -102,7 +102,7 @@ CHARSET_PAGES: dict[str, tuple[str, bytes]] = {
         f"<html><body><p>{CP1252_TEXT}</p></body></html>".encode("cp1252"),
     ),
     "bad-utf8": ("text/plain; charset=utf-8", b"valid start \xff\xfe\xc3( invalid end"),
-    "utf8-bom": ("text/plain; charset=iso-8859-1", "\ufeffBOM wins: 中文".encode("utf-8-sig")),
+    "utf8-bom": ("text/plain; charset=iso-8859-1", "BOM wins: 中文".encode("utf-8-sig")),
     "utf8-plain": ("text/plain; charset=utf-8", "plain UTF-8 中文 ✓".encode()),
     "header-beats-meta": (
         "text/html; charset=gbk",
