@@ -63,19 +63,14 @@ impl CssQuery {
             NeedsSelectorFlags::No,
             MatchingForInvalidation::No,
         );
-        let scope = doc
-            .is_element(context)
-            .then(|| ElementRef { doc, id: context });
+        let scope = doc.is_element(context).then(|| ElementRef { doc, id: context });
         cx.scope_element = scope.map(|e| selectors::Element::opaque(&e));
 
         let wants_text = self.groups.iter().any(|g| g.pseudo == Pseudo::Text);
         // Elements (offset from `context`) whose text children a `::text` group selects.
         let mut text_parents: Vec<bool> = Vec::new();
         if wants_text {
-            text_parents.resize(
-                doc.subtree_end(context).index() - context.index() + 1,
-                false,
-            );
+            text_parents.resize(doc.subtree_end(context).index() - context.index() + 1, false);
         }
         let mut attrs: Vec<u32> = Vec::new();
         for id in doc.subtree(context) {
@@ -98,10 +93,7 @@ impl CssQuery {
                             Pseudo::Text => text_parents[id.index() - context.index()] = true,
                             Pseudo::Attr(name) => {
                                 if let Some(i) = element.attrs.iter().position(|a| {
-                                    a.name
-                                        .local
-                                        .as_bytes()
-                                        .eq_ignore_ascii_case(name.as_bytes())
+                                    a.name.local.as_bytes().eq_ignore_ascii_case(name.as_bytes())
                                 }) {
                                     attrs.push(i as u32);
                                 }
@@ -185,11 +177,7 @@ fn parse_group(expr: &str, start: usize, end: usize) -> Result<Group, SelectorEr
     };
     let selector_text = if selector_text.trim().is_empty() {
         if pseudo == Pseudo::None {
-            let what = if expr.trim().is_empty() {
-                "empty selector"
-            } else {
-                "empty selector group"
-            };
+            let what = if expr.trim().is_empty() { "empty selector" } else { "empty selector group" };
             return Err(SelectorError::new(expr, start, what));
         }
         "*" // a bare `::text` means `*::text`, as in parsel
@@ -197,8 +185,8 @@ fn parse_group(expr: &str, start: usize, end: usize) -> Result<Group, SelectorEr
         selector_text
     };
     let mut parser = cssparser::Parser::new(selector_text);
-    let selectors = SelectorList::parse(&scraper::selector::Parser, &mut parser, ParseRelative::No)
-        .map_err(|e| {
+    let selectors =
+        SelectorList::parse(&scraper::selector::Parser, &mut parser, ParseRelative::No).map_err(|e| {
             // Where the parser stopped: just after the offending token.
             let offset = parser.position().byte_index();
             let message = match e.kind {
@@ -206,11 +194,7 @@ fn parse_group(expr: &str, start: usize, end: usize) -> Result<Group, SelectorEr
                 ParseErrorKind::Basic(other) => format!("{other:?}"),
                 ParseErrorKind::Custom(kind) => format!("{kind:?}"),
             };
-            SelectorError::new(
-                expr,
-                start + offset,
-                format!("invalid CSS selector: {message}"),
-            )
+            SelectorError::new(expr, start + offset, format!("invalid CSS selector: {message}"))
         })?;
     Ok(Group { selectors, pseudo })
 }
@@ -231,11 +215,7 @@ fn parse_pseudo(expr: &str, at: usize, text: &str) -> Result<Pseudo, SelectorErr
         if !name.is_empty() && !name.contains(|c: char| c.is_whitespace() || "()\"'".contains(c)) {
             return Ok(Pseudo::Attr(name.to_ascii_lowercase()));
         }
-        return Err(SelectorError::new(
-            expr,
-            at,
-            "::attr() needs one attribute name, as in ::attr(href)",
-        ));
+        return Err(SelectorError::new(expr, at, "::attr() needs one attribute name, as in ::attr(href)"));
     }
     Err(SelectorError::new(
         expr,
@@ -253,14 +233,11 @@ struct ElementRef<'a> {
 
 impl<'a> ElementRef<'a> {
     fn element(&self) -> &'a super::dom::Element {
-        self.doc
-            .element(self.id)
-            .expect("ElementRef wraps an element")
+        self.doc.element(self.id).expect("ElementRef wraps an element")
     }
 
     fn wrap(doc: &'a Document, id: Option<NodeId>) -> Option<Self> {
-        id.filter(|&id| doc.is_element(id))
-            .map(|id| ElementRef { doc, id })
+        id.filter(|&id| doc.is_element(id)).map(|id| ElementRef { doc, id })
     }
 
     fn sibling_element(&self, forward: bool) -> Option<Self> {
@@ -350,11 +327,7 @@ impl selectors::Element for ElementRef<'_> {
         })
     }
 
-    fn match_non_ts_pseudo_class(
-        &self,
-        _: &NonTSPseudoClass,
-        _: &mut MatchingContext<'_, Simple>,
-    ) -> bool {
+    fn match_non_ts_pseudo_class(&self, _: &NonTSPseudoClass, _: &mut MatchingContext<'_, Simple>) -> bool {
         false
     }
 
@@ -375,15 +348,12 @@ impl selectors::Element for ElementRef<'_> {
     }
 
     fn has_id(&self, id: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
-        self.element()
-            .attr("id")
-            .is_some_and(|v| case_sensitivity.eq(id.0.as_bytes(), v.as_bytes()))
+        self.element().attr("id").is_some_and(|v| case_sensitivity.eq(id.0.as_bytes(), v.as_bytes()))
     }
 
     fn has_class(&self, name: &CssLocalName, case_sensitivity: CaseSensitivity) -> bool {
         self.element().attr("class").is_some_and(|v| {
-            v.split_ascii_whitespace()
-                .any(|c| case_sensitivity.eq(c.as_bytes(), name.0.as_bytes()))
+            v.split_ascii_whitespace().any(|c| case_sensitivity.eq(c.as_bytes(), name.0.as_bytes()))
         })
     }
 
@@ -431,9 +401,7 @@ mod tests {
 
     fn css_from(doc: &Document, context: NodeId, expr: &str) -> Vec<String> {
         let mut out = Vec::new();
-        CssQuery::parse(expr)
-            .unwrap()
-            .select(doc, context, &mut out);
+        CssQuery::parse(expr).unwrap().select(doc, context, &mut out);
         out.iter().map(|i| doc.get(i)).collect()
     }
 
@@ -442,10 +410,7 @@ mod tests {
         let doc = Document::parse(PAGE, None);
         assert_eq!(css(&doc, "title"), ["<title>T</title>"]);
         assert_eq!(css(&doc, "ul#list > li.b a").len(), 2);
-        assert_eq!(
-            css(&doc, "li:nth-child(2) > a"),
-            [r#"<a href="/2" title="two">two</a>"#]
-        );
+        assert_eq!(css(&doc, "li:nth-child(2) > a"), [r#"<a href="/2" title="two">two</a>"#]);
         assert_eq!(css(&doc, "li:has(img) a::attr(href)"), ["/1"]);
         assert_eq!(css(&doc, "a[title=two]::text"), ["two"]);
         assert!(css(&doc, "nope").is_empty());
@@ -462,38 +427,20 @@ mod tests {
     #[test]
     fn attr_pseudo_element_in_groups() {
         let doc = Document::parse(PAGE, None);
-        assert_eq!(
-            css(&doc, "a::attr(href), img::attr(src)"),
-            ["/1", "i1.png", "/2"]
-        );
-        assert_eq!(
-            css(&doc, "a::attr(title), a::attr(href)"),
-            ["/1", "/2", "two"]
-        );
+        assert_eq!(css(&doc, "a::attr(href), img::attr(src)"), ["/1", "i1.png", "/2"]);
+        assert_eq!(css(&doc, "a::attr(title), a::attr(href)"), ["/1", "/2", "two"]);
         assert_eq!(css(&doc, "a::attr('href')"), ["/1", "/2"]);
-        assert_eq!(
-            css(&doc, "a::attr(href), a::attr(href)"),
-            ["/1", "/2"],
-            "union deduplicates"
-        );
+        assert_eq!(css(&doc, "a::attr(href), a::attr(href)"), ["/1", "/2"], "union deduplicates");
     }
 
     #[test]
     fn relative_to_a_context_includes_the_context() {
         let doc = Document::parse(PAGE, None);
         let mut out = Vec::new();
-        CssQuery::parse("li")
-            .unwrap()
-            .select(&doc, NodeId::DOCUMENT, &mut out);
+        CssQuery::parse("li").unwrap().select(&doc, NodeId::DOCUMENT, &mut out);
         let second = out[1].context_node().unwrap();
-        assert_eq!(
-            css_from(&doc, second, "img::attr(src)"),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            css_from(&doc, second, "li"),
-            css_from(&doc, second, ":scope")
-        );
+        assert_eq!(css_from(&doc, second, "img::attr(src)"), Vec::<String>::new());
+        assert_eq!(css_from(&doc, second, "li"), css_from(&doc, second, ":scope"));
         assert_eq!(css_from(&doc, second, "::text"), ["two", " tail"]);
         assert_eq!(css_from(&doc, second, "a::attr(href)"), ["/2"]);
     }
@@ -504,11 +451,7 @@ mod tests {
         assert!((8..=11).contains(&err.position), "{err}");
         assert!(err.message.contains("DanglingCombinator"), "{err}");
         let err = CssQuery::parse("a::before").unwrap_err();
-        assert_eq!(
-            (err.position, err.message.contains("::before")),
-            (1, true),
-            "{err}"
-        );
+        assert_eq!((err.position, err.message.contains("::before")), (1, true), "{err}");
         let err = CssQuery::parse("a::text, ").unwrap_err();
         assert_eq!(err.position, 8, "{err}");
         assert!(CssQuery::parse("a::attr()").is_err());

@@ -83,12 +83,7 @@ impl Element {
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|a| {
-                a.name
-                    .local
-                    .as_bytes()
-                    .eq_ignore_ascii_case(name.as_bytes())
-            })
+            .find(|a| a.name.local.as_bytes().eq_ignore_ascii_case(name.as_bytes()))
             .map(|a| &*a.value)
     }
 
@@ -126,10 +121,7 @@ impl Document {
         while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
         tokenizer.end();
         let arena = tokenizer.sink.inner.sink.finish();
-        Document {
-            nodes: arena.into_document_order(),
-            base_url,
-        }
+        Document { nodes: arena.into_document_order(), base_url }
     }
 
     pub fn base_url(&self) -> Option<&Url> {
@@ -193,17 +185,11 @@ impl Document {
     }
 
     pub fn children(&self, id: NodeId) -> Siblings<'_> {
-        Siblings {
-            doc: self,
-            next: self.first_child(id),
-        }
+        Siblings { doc: self, next: self.first_child(id) }
     }
 
     /// The ids in `range`, as `NodeId`s.
-    #[allow(
-        clippy::unused_self,
-        reason = "ties the iterator to a document for readability"
-    )]
+    #[allow(clippy::unused_self, reason = "ties the iterator to a document for readability")]
     fn ids(&self, range: RangeInclusive<u32>) -> impl DoubleEndedIterator<Item = NodeId> {
         range.map(NodeId)
     }
@@ -215,8 +201,7 @@ impl Document {
 
     /// The `<html>` element, if the tree has one (html5ever always creates it).
     pub fn root_element(&self) -> Option<NodeId> {
-        self.children(NodeId::DOCUMENT)
-            .find(|&c| self.is_element(c))
+        self.children(NodeId::DOCUMENT).find(|&c| self.is_element(c))
     }
 
     /// Appends the XPath string-value of `id`: the text of all descendant text nodes for an
@@ -318,12 +303,7 @@ impl Arena {
     }
 
     fn detach(&mut self, id: u32) {
-        let RawNode {
-            parent,
-            prev_sibling: prev,
-            next_sibling: next,
-            ..
-        } = self.nodes[id as usize];
+        let RawNode { parent, prev_sibling: prev, next_sibling: next, .. } = self.nodes[id as usize];
         if parent == NONE {
             return;
         }
@@ -361,11 +341,7 @@ impl Arena {
 
     fn insert_before(&mut self, sibling: u32, child: u32) {
         self.detach(child);
-        let RawNode {
-            parent,
-            prev_sibling: prev,
-            ..
-        } = self.nodes[sibling as usize];
+        let RawNode { parent, prev_sibling: prev, .. } = self.nodes[sibling as usize];
         {
             let node = &mut self.nodes[child as usize];
             node.parent = parent;
@@ -404,28 +380,14 @@ impl Arena {
             let raw = &mut self.nodes[cur as usize];
             let id = out.len() as u32;
             new_id[cur as usize] = id;
-            let parent = if raw.parent == NONE {
-                NONE
-            } else {
-                new_id[raw.parent as usize]
-            };
-            let prev = if raw.prev_sibling == NONE {
-                NONE
-            } else {
-                new_id[raw.prev_sibling as usize]
-            };
+            let parent = if raw.parent == NONE { NONE } else { new_id[raw.parent as usize] };
+            let prev = if raw.prev_sibling == NONE { NONE } else { new_id[raw.prev_sibling as usize] };
             let data = convert(std::mem::replace(&mut raw.data, RawData::Document));
             let first_child = raw.first_child;
             if prev != NONE {
                 out[prev as usize].next_sibling = id;
             }
-            out.push(Node {
-                parent,
-                prev_sibling: prev,
-                next_sibling: NONE,
-                subtree_end: id,
-                data,
-            });
+            out.push(Node { parent, prev_sibling: prev, next_sibling: NONE, subtree_end: id, data });
             if first_child != NONE {
                 cur = first_child;
                 continue;
@@ -459,19 +421,12 @@ fn convert(raw: RawData) -> NodeData {
         RawData::Doctype(name) => NodeData::Doctype { name: boxed(&name) },
         RawData::Text(t) => NodeData::Text(boxed(&t)),
         RawData::Comment(t) => NodeData::Comment(boxed(&t)),
-        RawData::Pi(target, data) => NodeData::ProcessingInstruction {
-            target: boxed(&target),
-            data: boxed(&data),
-        },
+        RawData::Pi(target, data) => {
+            NodeData::ProcessingInstruction { target: boxed(&target), data: boxed(&data) }
+        }
         RawData::Element(name, attrs) => NodeData::Element(Element {
             name,
-            attrs: attrs
-                .into_iter()
-                .map(|a| Attribute {
-                    name: a.name,
-                    value: boxed(&a.value),
-                })
-                .collect(),
+            attrs: attrs.into_iter().map(|a| Attribute { name: a.name, value: boxed(&a.value) }).collect(),
         }),
     }
 }
@@ -484,9 +439,7 @@ impl Default for Sink {
     fn default() -> Self {
         let mut arena = Arena { nodes: Vec::new() };
         arena.push(RawData::Document);
-        Sink {
-            arena: RefCell::new(arena),
-        }
+        Sink { arena: RefCell::new(arena) }
     }
 }
 
@@ -506,20 +459,13 @@ impl TreeSink for Sink {
     }
 
     fn elem_name<'a>(&'a self, target: &'a u32) -> Ref<'a, QualName> {
-        Ref::map(self.arena.borrow(), |a| {
-            match &a.nodes[*target as usize].data {
-                RawData::Element(name, _) => name,
-                _ => unreachable!("html5ever asks element names of elements only"),
-            }
+        Ref::map(self.arena.borrow(), |a| match &a.nodes[*target as usize].data {
+            RawData::Element(name, _) => name,
+            _ => unreachable!("html5ever asks element names of elements only"),
         })
     }
 
-    fn create_element(
-        &self,
-        name: QualName,
-        attrs: Vec<html5ever::Attribute>,
-        _: ElementFlags,
-    ) -> u32 {
+    fn create_element(&self, name: QualName, attrs: Vec<html5ever::Attribute>, _: ElementFlags) -> u32 {
         self.arena.borrow_mut().push(RawData::Element(name, attrs))
     }
 
@@ -545,12 +491,7 @@ impl TreeSink for Sink {
         }
     }
 
-    fn append_based_on_parent_node(
-        &self,
-        element: &u32,
-        prev_element: &u32,
-        child: NodeOrText<u32>,
-    ) {
+    fn append_based_on_parent_node(&self, element: &u32, prev_element: &u32, child: NodeOrText<u32>) {
         let has_parent = self.arena.borrow().nodes[*element as usize].parent != NONE;
         if has_parent {
             self.append_before_sibling(element, child);
@@ -559,12 +500,7 @@ impl TreeSink for Sink {
         }
     }
 
-    fn append_doctype_to_document(
-        &self,
-        name: StrTendril,
-        _public: StrTendril,
-        _system: StrTendril,
-    ) {
+    fn append_doctype_to_document(&self, name: StrTendril, _public: StrTendril, _system: StrTendril) {
         let mut arena = self.arena.borrow_mut();
         let id = arena.push(RawData::Doctype(name));
         arena.append(0, id);
@@ -689,11 +625,7 @@ impl TokenSink for DepthGuard {
         if let Token::TagToken(tag) = &token {
             match tag.kind {
                 TagKind::StartTag if !tag.self_closing && self.too_deep() => {
-                    *self
-                        .dropped
-                        .borrow_mut()
-                        .entry(tag.name.clone())
-                        .or_default() += 1;
+                    *self.dropped.borrow_mut().entry(tag.name.clone()).or_default() += 1;
                     return TokenSinkResult::Continue;
                 }
                 TagKind::EndTag => {
@@ -717,8 +649,7 @@ impl TokenSink for DepthGuard {
     }
 
     fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
-        self.inner
-            .adjusted_current_node_present_but_not_in_html_namespace()
+        self.inner.adjusted_current_node_present_but_not_in_html_namespace()
     }
 }
 
@@ -741,23 +672,17 @@ mod tests {
 
     #[test]
     fn ids_are_document_order_and_subtrees_are_ranges() {
-        let doc = Document::parse(
-            "<!doctype html><p>a<b>b</b>c</p><!--x--><div id=d>e</div>",
-            None,
-        );
+        let doc = Document::parse("<!doctype html><p>a<b>b</b>c</p><!--x--><div id=d>e</div>", None);
         assert_eq!(
             names(&doc),
             [
-                "#doc", "doctype", "html", "head", "body", "p", "'a'", "b", "'b'", "'c'",
-                "<!--x-->", "div", "'e'"
+                "#doc", "doctype", "html", "head", "body", "p", "'a'", "b", "'b'", "'c'", "<!--x-->", "div",
+                "'e'"
             ]
         );
         let p = NodeId(5);
         assert_eq!(doc.subtree_end(p), NodeId(9));
-        assert_eq!(
-            doc.children(p).collect::<Vec<_>>(),
-            [NodeId(6), NodeId(7), NodeId(9)]
-        );
+        assert_eq!(doc.children(p).collect::<Vec<_>>(), [NodeId(6), NodeId(7), NodeId(9)]);
         assert_eq!(doc.parent(NodeId(8)), Some(NodeId(7)));
         assert_eq!(doc.prev_sibling(NodeId(9)), Some(NodeId(7)));
         assert_eq!(doc.next_sibling(NodeId(5)), Some(NodeId(10)));
@@ -775,8 +700,8 @@ mod tests {
         assert_eq!(
             n,
             [
-                "#doc", "html", "head", "body", "'x'", "table", "tbody", "tr", "td", "'1'", "b",
-                "'1'", "p", "b", "'2'", "'3'"
+                "#doc", "html", "head", "body", "'x'", "table", "tbody", "tr", "td", "'1'", "b", "'1'", "p",
+                "b", "'2'", "'3'"
             ]
         );
         for id in doc.subtree(NodeId::DOCUMENT).skip(1) {
@@ -788,10 +713,7 @@ mod tests {
     #[test]
     fn template_children_belong_to_the_template() {
         let doc = Document::parse("<template><p>x</p></template>", None);
-        assert_eq!(
-            names(&doc),
-            ["#doc", "html", "head", "template", "p", "'x'", "body"]
-        );
+        assert_eq!(names(&doc), ["#doc", "html", "head", "template", "p", "'x'", "body"]);
     }
 
     #[test]

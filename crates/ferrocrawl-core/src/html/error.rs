@@ -15,21 +15,13 @@ pub struct SelectorError {
 
 impl SelectorError {
     pub(crate) fn new(expr: &str, position: usize, message: impl Into<String>) -> SelectorError {
-        SelectorError {
-            expr: expr.to_string(),
-            position: position.min(expr.len()),
-            message: message.into(),
-        }
+        SelectorError { expr: expr.to_string(), position: position.min(expr.len()), message: message.into() }
     }
 }
 
 impl fmt::Display for SelectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} at position {} in {:?}",
-            self.message, self.position, self.expr
-        )
+        write!(f, "{} at position {} in {:?}", self.message, self.position, self.expr)
     }
 }
 

@@ -86,18 +86,13 @@ impl Document {
 
     /// Value of attribute `index` of element `owner` ("" if there is none).
     pub fn attr_value(&self, owner: NodeId, index: u32) -> &str {
-        self.element(owner)
-            .and_then(|e| e.attrs.get(index as usize))
-            .map_or("", |a| &a.value)
+        self.element(owner).and_then(|e| e.attrs.get(index as usize)).map_or("", |a| &a.value)
     }
 
     /// parsel's `.attrib`: an element's attributes in source order (empty for other items).
     pub fn attrib(&self, item: &Item) -> Vec<(&str, &str)> {
         match item {
-            Item::Node(id) => self
-                .element(*id)
-                .map(|e| e.attrs().collect())
-                .unwrap_or_default(),
+            Item::Node(id) => self.element(*id).map(|e| e.attrs().collect()).unwrap_or_default(),
             _ => Vec::new(),
         }
     }
@@ -132,23 +127,14 @@ impl Serialize for SubTree<'_> {
     fn serialize<S: Serializer>(&self, ser: &mut S, _scope: TraversalScope) -> io::Result<()> {
         let doc = self.doc;
         let mut open: Vec<NodeId> = Vec::new();
-        let first = if self.id == NodeId::DOCUMENT {
-            1
-        } else {
-            self.id.index()
-        };
+        let first = if self.id == NodeId::DOCUMENT { 1 } else { self.id.index() };
         for id in (first..=doc.subtree_end(self.id).index()).map(NodeId::from_index) {
             while let Some(&top) = open.last() {
                 if doc.subtree_end(top) >= id {
                     break;
                 }
                 open.pop();
-                ser.end_elem(
-                    doc.element(top)
-                        .expect("only elements are opened")
-                        .name
-                        .clone(),
-                )?;
+                ser.end_elem(doc.element(top).expect("only elements are opened").name.clone())?;
             }
             match doc.data(id) {
                 NodeData::Element(e) => {
@@ -165,12 +151,7 @@ impl Serialize for SubTree<'_> {
             }
         }
         while let Some(top) = open.pop() {
-            ser.end_elem(
-                doc.element(top)
-                    .expect("only elements are opened")
-                    .name
-                    .clone(),
-            )?;
+            ser.end_elem(doc.element(top).expect("only elements are opened").name.clone())?;
         }
         Ok(())
     }

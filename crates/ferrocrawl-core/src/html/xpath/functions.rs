@@ -1,0 +1,277 @@
+//! The XPath 1.0 core function library (spec section 4). Arity is checked by the parser;
+//! argument types that cannot be converted (a node-set where a number was given) are errors
+//! here, at the call's position.
+
+use std::borrow::Cow;
+
+use super::ast::{Expr, Function};
+use super::eval::{normalize, str_to_number, Ctx, EResult, Evaluator, Value, XNode};
+use crate::html::dom::NodeData;
+
+impl Evaluator<'_> {
+    pub(crate) fn call(&self, f: Function, args: &[Expr], pos: usize, ctx: Ctx) -> EResult<Value> {
+        use Function as F;
+        let string_arg = |i: usize| -> EResult<String> { self.string(&args[i], ctx) };
+        // The first argument as a string, or the context node's string-value without one.
+        let string_or_context = || -> EResult<Cow<'_, str>> {
+            match args.first() {
+                Some(arg) => Ok(Cow::Owned(self.string(arg, ctx)?)),
+                None => Ok(self.string_value(ctx.node)),
+            }
+        };
+        Ok(match f {
+            F::Last => Value::Num(ctx.size as f64),
+            F::Position => Value::Num(ctx.position as f64),
+            F::Count => Value::Num(self.node_set(&args[0], pos, ctx, "count")?.len() as f64),
+            F::Id => Value::Nodes(self.id(&args[0], ctx)?),
+            F::LocalName | F::Name => {
+                let node = self.optional_node(args, pos, ctx, "name")?;
+                Value::Str(node.map(|n| self.node_name(n)).unwrap_or_default())
+            }
+            F::NamespaceUri => {
+                // lxml's HTML tree has no namespaces.
+                self.optional_node(args, pos, ctx, "namespace-uri")?;
+                Value::Str(String::new())
+            }
+            F::String => Value::Str(string_or_context()?.into_owned()),
+            F::Concat => {
+                let mut s = String::new();
+                for arg in args {
+                    s.push_str(&self.string(arg, ctx)?);
+                }
+                Value::Str(s)
+            }
+            F::StartsWith => Value::Bool(string_arg(0)?.starts_with(&string_arg(1)?)),
+            F::Contains => Value::Bool(string_arg(0)?.contains(&string_arg(1)?)),
+            F::SubstringBefore => {
+                let (s, sep) = (string_arg(0)?, string_arg(1)?);
+                Value::Str(s.find(&sep).map(|i| s[..i].to_string()).unwrap_or_default())
+            }
+            F::SubstringAfter => {
+                let (s, sep) = (string_arg(0)?, string_arg(1)?);
+                Value::Str(s.find(&sep).map(|i| s[i + sep.len()..].to_string()).unwrap_or_default())
+            }
+            F::Substring => {
+                let s = string_arg(0)?;
+                let start = round(self.number(&args[1], ctx)?);
+                let end = match args.get(2) {
+                    Some(len) => start + round(self.number(len, ctx)?),
+                    None => f64::INFINITY,
+                };
+                // Characters at 1-based positions p with start <= p < end (NaN excludes all).
+                let out: String = s
+                    .chars()
+                    .enumerate()
+                    .filter(|&(i, _)| {
+                        let p = (i + 1) as f64;
+                        p >= start && p < end
+                    })
+                    .map(|(_, c)| c)
+                    .collect();
+                Value::Str(out)
+            }
+            F::StringLength => Value::Num(string_or_context()?.chars().count() as f64),
+            F::NormalizeSpace => Value::Str(normalize_space(&string_or_context()?)),
+            F::Translate => {
+                let (s, from, to) = (string_arg(0)?, string_arg(1)?, string_arg(2)?);
+                let to: Vec<char> = to.chars().collect();
+                let out = s
+                    .chars()
+                    .filter_map(|c| match from.chars().position(|f| f == c) {
+                        Some(i) => to.get(i).copied(),
+                        None => Some(c),
+                    })
+                    .collect();
+                Value::Str(out)
+            }
+            F::Boolean => Value::Bool(self.boolean(&args[0], ctx)?),
+            F::Not => Value::Bool(!self.boolean(&args[0], ctx)?),
+            F::True => Value::Bool(true),
+            F::False => Value::Bool(false),
+            F::Lang => Value::Bool(self.lang(&string_arg(0)?, ctx.node)),
+            F::Number => Value::Num(match args.first() {
+                Some(arg) => self.number(arg, ctx)?,
+                None => str_to_number(&self.string_value(ctx.node)),
+            }),
+            F::Sum => {
+                let nodes = self.node_set(&args[0], pos, ctx, "sum")?;
+                Value::Num(nodes.iter().map(|&n| str_to_number(&self.string_value(n))).sum())
+            }
+            F::Floor => Value::Num(self.number(&args[0], ctx)?.floor()),
+            F::Ceiling => Value::Num(self.number(&args[0], ctx)?.ceil()),
+            F::Round => Value::Num(round(self.number(&args[0], ctx)?)),
+        })
+    }
+
+    fn node_set(&self, arg: &Expr, pos: usize, ctx: Ctx, name: &str) -> EResult<Vec<XNode>> {
+        match self.eval(arg, ctx)? {
+            Value::Nodes(nodes) => Ok(nodes),
+            _ => Err(self.error(pos, format!("{name}() needs a node-set argument"))),
+        }
+    }
+
+    /// The first node of the optional node-set argument, or the context node.
+    fn optional_node(&self, args: &[Expr], pos: usize, ctx: Ctx, name: &str) -> EResult<Option<XNode>> {
+        match args.first() {
+            None => Ok(Some(ctx.node)),
+            Some(arg) => Ok(self.node_set(arg, pos, ctx, name)?.first().copied()),
+        }
+    }
+
+    /// `name()`/`local-name()`: an element's or attribute's name, a PI's target, else "".
+    fn node_name(&self, node: XNode) -> String {
+        let doc = self.doc;
+        if let Some(index) = node.attr_index() {
+            return doc
+                .element(node.id())
+                .and_then(|e| e.attrs.get(index as usize))
+                .map(|a| a.name.local.to_string())
+                .unwrap_or_default();
+        }
+        match doc.data(node.id()) {
+            NodeData::Element(e) => e.name.local.to_string(),
+            NodeData::ProcessingInstruction { target, .. } => target.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// `id(x)`: elements whose `id` is one of the whitespace-separated tokens of `x` (of each
+    /// node's string-value if `x` is a node-set).
+    fn id(&self, arg: &Expr, ctx: Ctx) -> EResult<Vec<XNode>> {
+        let text = match self.eval(arg, ctx)? {
+            Value::Nodes(nodes) => nodes.iter().map(|&n| self.string_value(n)).collect::<Vec<_>>().join(" "),
+            other => self.to_string(other),
+        };
+        let wanted: Vec<&str> = text.split_ascii_whitespace().collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let doc = self.doc;
+        let mut out: Vec<XNode> = doc
+            .descendants(crate::html::NodeId::DOCUMENT)
+            .filter(|&n| doc.element(n).and_then(|e| e.attr("id")).is_some_and(|id| wanted.contains(&id)))
+            .map(XNode::node)
+            .collect();
+        normalize(&mut out);
+        Ok(out)
+    }
+
+    /// `lang(s)`: the nearest `xml:lang` on the node or an ancestor equals `s` or starts with
+    /// `s-`, ignoring case. Like lxml, plain HTML `lang` attributes do not count.
+    fn lang(&self, want: &str, node: XNode) -> bool {
+        let doc = self.doc;
+        let mut cur = Some(node.id());
+        while let Some(id) = cur {
+            let value = doc.element(id).and_then(|e| {
+                e.attrs.iter().find(|a| {
+                    (a.name.ns == html5ever::ns!(xml) && &*a.name.local == "lang")
+                        || &*a.name.local == "xml:lang"
+                })
+            });
+            if let Some(attr) = value {
+                let lang = attr.value.to_ascii_lowercase();
+                let want = want.to_ascii_lowercase();
+                return lang == want || lang.strip_prefix(&want).is_some_and(|rest| rest.starts_with('-'));
+            }
+            cur = doc.parent(id);
+        }
+        false
+    }
+}
+
+/// XPath `round()`: the nearest integer, halves towards positive infinity; NaN and the
+/// infinities stay, and -0.5 <= x < 0 gives -0.
+pub(crate) fn round(n: f64) -> f64 {
+    if n.is_nan() || n.is_infinite() {
+        return n;
+    }
+    if (-0.5..0.0).contains(&n) {
+        return -0.0;
+    }
+    (n + 0.5).floor()
+}
+
+/// Strips XPath whitespace (space, tab, CR, LF) at both ends and collapses inner runs.
+pub(crate) fn normalize_space(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c| matches!(c, ' ' | '\t' | '\n' | '\r')).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{get, getall};
+    use crate::html::Document;
+
+    const PAGE: &str = r#"<html><body>
+        <ul id="l"><li id="x">10</li><li id="y">2.5</li><li>n/a</li></ul>
+        <p id="t" xml:lang="en-GB">  Hello,
+          World  </p><svg><rect/></svg>
+        <a id="k" href="/k?q=1">K</a></body></html>"#;
+
+    #[test]
+    fn every_function() {
+        let doc = Document::parse(PAGE, None);
+        for (expr, want) in [
+            ("count(//li)", "3.0"),
+            ("count(//li[last()])", "1.0"),
+            ("//li[position() = 2]/@id", "y"),
+            ("local-name(//svg/*)", "rect"),
+            ("name(//a/@href)", "href"),
+            ("name()", ""),
+            ("namespace-uri(//svg)", ""),
+            ("string(//li)", "10"),
+            ("string(//a/@href)", "/k?q=1"),
+            ("concat('a', 1, true())", "a1true"),
+            ("starts-with(//a/@href, '/k')", "1"),
+            ("contains(//p, 'World')", "1"),
+            ("substring-before(//a/@href, '?')", "/k"),
+            ("substring-after(//a/@href, '?')", "q=1"),
+            ("substring-after('abc', 'x')", ""),
+            ("substring('12345', 2, 3)", "234"),
+            ("substring('12345', 1.5, 2.6)", "234"),
+            ("substring('12345', 0, 3)", "12"),
+            ("substring('12345', 0 div 0, 3)", ""),
+            ("substring('12345', 1, 0 div 0)", ""),
+            ("substring('12345', -42, 1 div 0)", "12345"),
+            ("substring('12345', -1 div 0, 1 div 0)", ""),
+            ("substring('ébc', 2)", "bc"),
+            ("string-length('ébc')", "3.0"),
+            ("string-length(//li)", "2.0"),
+            ("normalize-space(//p)", "Hello, World"),
+            ("normalize-space('\u{a0}x ')", "\u{a0}x"),
+            ("translate('bar', 'abc', 'ABC')", "BAr"),
+            ("translate('--aaa--', 'abc-', 'ABC')", "AAA"),
+            ("boolean(//nope)", "0"),
+            ("not(//li)", "0"),
+            ("true()", "1"),
+            ("false()", "0"),
+            ("number(//li)", "10.0"),
+            ("number(//li[3])", "nan"),
+            ("sum(//li[position() < 3])", "12.5"),
+            ("sum(//li)", "nan"),
+            ("floor(-1.5)", "-2.0"),
+            ("ceiling(1.2)", "2.0"),
+            ("round(2.5)", "3.0"),
+            ("round(-2.5)", "-2.0"),
+            ("round(-0.2)", "-0.0"),
+            ("round(1 div 0)", "inf"),
+            ("boolean(id('y'))", "1"),
+            ("count(id('x  y nope'))", "2.0"),
+            ("count(id(//li/@id))", "2.0"),
+            ("boolean(//p[lang('en')])", "1"),
+            ("boolean(//p[lang('EN-gb')])", "1"),
+            ("boolean(//p[lang('fr')])", "0"),
+            ("boolean(//li[lang('en')])", "0"),
+        ] {
+            assert_eq!(get(&doc, expr), want, "{expr}");
+        }
+        assert_eq!(getall(&doc, "id('y x')/@id"), ["x", "y"], "document order");
+        assert_eq!(getall(&doc, "//li[string(number(.)) != 'NaN']/text()"), ["10", "2.5"]);
+    }
+}

@@ -1,0 +1,106 @@
+//! XPath 1.0 over the html5ever tree: all 13 axes, abbreviations, predicates, operators and
+//! the core function library. Variables are rejected; namespace prefixes too (HTML elements
+//! have none, as in lxml's HTML tree). Names match HTML elements case-insensitively.
+
+mod ast;
+mod eval;
+mod functions;
+mod lexer;
+mod parser;
+
+use super::dom::{Document, NodeId};
+use super::error::SelectorError;
+use super::item::Item;
+use eval::{Ctx, Evaluator, Value, XNode};
+
+pub use parser::MAX_NESTING;
+
+/// A compiled XPath expression.
+#[derive(Debug, Clone)]
+pub struct XPath {
+    source: String,
+    expr: ast::Expr,
+}
+
+impl XPath {
+    pub fn parse(expr: &str) -> Result<XPath, SelectorError> {
+        Ok(XPath { source: expr.to_string(), expr: parser::parse(expr)? })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Evaluates with `context` as the context node (an element, text, attribute or the
+    /// document) and appends the result: a node-set as nodes and attributes in document order,
+    /// a string, number or boolean as one item. A scalar context yields nothing.
+    pub fn evaluate(&self, doc: &Document, context: &Item, out: &mut Vec<Item>) -> Result<(), SelectorError> {
+        let node = match context {
+            Item::Node(id) => XNode::node(*id),
+            Item::Attr { owner, index } => XNode::attr(*owner, *index),
+            _ => return Ok(()),
+        };
+        let evaluator = Evaluator { doc, src: &self.source };
+        let value = evaluator.eval(&self.expr, Ctx { node, position: 1, size: 1 })?;
+        match value {
+            Value::Nodes(nodes) => out.extend(nodes.into_iter().map(|n| match n.attr_index() {
+                Some(index) => Item::Attr { owner: n.id(), index },
+                None => Item::Node(n.id()),
+            })),
+            Value::Str(s) => out.push(Item::String(s)),
+            Value::Num(n) => out.push(Item::Number(n)),
+            Value::Bool(b) => out.push(Item::Bool(b)),
+        }
+        Ok(())
+    }
+
+    /// [`XPath::evaluate`] from the document node.
+    pub fn select(&self, doc: &Document, out: &mut Vec<Item>) -> Result<(), SelectorError> {
+        self.evaluate(doc, &Item::Node(NodeId::DOCUMENT), out)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// parsel `.getall()` of `expr` on `html`.
+    pub fn getall(doc: &Document, expr: &str) -> Vec<String> {
+        getall_from(doc, &Item::Node(NodeId::DOCUMENT), expr)
+    }
+
+    pub fn getall_from(doc: &Document, context: &Item, expr: &str) -> Vec<String> {
+        let xpath = XPath::parse(expr).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        xpath.evaluate(doc, context, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        out.iter().map(|i| doc.get(i)).collect()
+    }
+
+    /// The single value of a scalar expression, as parsel's `.get()` renders it.
+    pub fn get(doc: &Document, expr: &str) -> String {
+        let all = getall(doc, expr);
+        assert_eq!(all.len(), 1, "{expr} gave {all:?}");
+        all.into_iter().next().unwrap()
+    }
+
+    /// Names (or text) of a node-set, for compact assertions.
+    pub fn names(doc: &Document, context: &Item, expr: &str) -> Vec<String> {
+        let xpath = XPath::parse(expr).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        xpath.evaluate(doc, context, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        out.iter()
+            .map(|i| match i {
+                Item::Node(id) => match doc.data(*id) {
+                    crate::html::NodeData::Element(e) => {
+                        e.attr("id").map_or_else(|| e.name().to_string(), |id| format!("#{id}"))
+                    }
+                    crate::html::NodeData::Document => "/".into(),
+                    crate::html::NodeData::Comment(c) => format!("<!--{c}-->"),
+                    _ => format!("'{}'", doc.get(i)),
+                },
+                Item::Attr { .. } => format!("@{}", doc.get(i)),
+                _ => doc.get(i),
+            })
+            .collect()
+    }
+}
