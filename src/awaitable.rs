@@ -83,11 +83,12 @@ impl Pending {
         self.step(py)
     }
 
+    #[pyo3(signature = (_value, /))]
     fn send(&mut self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.step(py)
     }
 
-    #[pyo3(signature = (typ, val=None, tb=None))]
+    #[pyo3(signature = (typ, val=None, tb=None, /))]
     fn throw(
         &mut self,
         py: Python<'_>,

@@ -2,6 +2,7 @@
 //! return awaitables for aiohttp compatibility, but nothing is left to wait for.
 
 use std::borrow::Cow;
+use std::ffi::CString;
 use std::sync::OnceLock;
 
 use pyo3::exceptions::PyUnicodeDecodeError;
@@ -58,45 +59,42 @@ impl Response {
         self.head.url.as_str()
     }
 
-    /// Decodes the body (browser rules unless `encoding` is given).
-    pub fn decode(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<PyString>> {
-        let mode = ErrorMode::parse(errors).map_err(|e| errors::to_py(py, e))?;
+    /// Decodes the body: browser rules unless `encoding` is given. Labels and `errors`
+    /// modes outside the WHATWG set (`"latin-1"`, `"backslashreplace"`) go to Python's codecs,
+    /// as with `bytes.decode`.
+    pub fn decode(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<PyAny>> {
+        let explicit = match encoding.map(charset::encoding_for_label) {
+            Some(Err(_)) => return self.decode_in_python(py, encoding.unwrap_or_default(), errors),
+            Some(Ok(enc)) => Some(enc),
+            None => None,
+        };
+        let Ok(mode) = ErrorMode::parse(errors) else {
+            let enc = explicit.unwrap_or_else(|| charset::detect(&self.body, self.head.content_type()).0);
+            return self.decode_in_python(py, enc.name(), errors);
+        };
         let body = &self.body[..];
         let ct = self.head.content_type();
-        let run = || -> Result<Cow<'_, str>, DecodeFailure> {
-            let encoding = match encoding {
-                Some(label) => charset::encoding_for_label(label).map_err(DecodeFailure::Core)?,
-                None => charset::detect(body, ct).0,
-            };
+        let run = || -> Result<Cow<'_, str>, charset::DecodeError> {
+            let encoding = explicit.unwrap_or_else(|| charset::detect(body, ct).0);
             match mode {
-                ErrorMode::Strict => charset::decode_strict(body, encoding).map_err(DecodeFailure::Bytes),
-                _ => charset::decode_with(body, encoding.name(), mode)
-                    .map(|d| d.text)
-                    .map_err(DecodeFailure::Core),
+                ErrorMode::Strict => charset::decode_strict(body, encoding),
+                _ => Ok(charset::decode_with(body, encoding.name(), mode).map(|d| d.text).unwrap_or_default()),
             }
         };
         let text = if body.len() > DETACH_DECODE_BYTES { py.detach(run) } else { run() };
         match text {
-            Ok(text) => Ok(PyString::new(py, &text).unbind()),
-            Err(DecodeFailure::Core(e)) => Err(errors::to_py(py, e)),
-            Err(DecodeFailure::Bytes(e)) => {
-                let name = charset::encoding_name(e.encoding);
-                let err = PyUnicodeDecodeError::new(
-                    py,
-                    &std::ffi::CString::new(name).unwrap_or_default(),
-                    body,
-                    e.start..e.end,
-                    c"invalid sequence",
-                )?;
+            Ok(text) => Ok(PyString::new(py, &text).into_any().unbind()),
+            Err(e) => {
+                let name = CString::new(charset::encoding_name(e.encoding)).unwrap_or_default();
+                let err = PyUnicodeDecodeError::new(py, &name, body, e.start..e.end, c"invalid sequence")?;
                 Err(PyErr::from_value(err.into_any()))
             }
         }
     }
-}
 
-enum DecodeFailure {
-    Core(ferrocrawl_core::Error),
-    Bytes(charset::DecodeError),
+    fn decode_in_python(&self, py: Python<'_>, encoding: &str, errors: &str) -> PyResult<Py<PyAny>> {
+        Ok(PyBytes::new(py, &self.body).call_method1("decode", (encoding, errors))?.unbind())
+    }
 }
 
 #[pymethods]
@@ -189,7 +187,7 @@ impl Response {
     #[pyo3(signature = (encoding=None, errors="replace"))]
     fn text(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<Ready>> {
         let text = self.decode(py, encoding, errors)?;
-        Ready::new(py, text.into_any())
+        Ready::new(py, text)
     }
 
     /// The body parsed as JSON (with `loads`, `json.loads` by default).

@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use tokio::sync::mpsc;
 
 use ferrocrawl_core::config::ClientConfig;
+use ferrocrawl_core::download::{Destination, DownloadOptions};
 use ferrocrawl_core::{Client, RequestSpec};
 
 use crate::awaitable::{Pending, Ready};
@@ -323,6 +324,39 @@ impl ClientSession {
             rx: Arc::new(tokio::sync::Mutex::new(rx)),
             return_exceptions,
         })
+    }
+
+    /// Streams `url` to disk and returns the final path. `path` is the file, or a folder
+    /// (existing, or ending in `/`) where the file is named after the response; with
+    /// `filename=`, an untrusted name (e.g. a title from the page) joined under `path`,
+    /// refused with `UnsafePathError` if it would leave the folder.
+    #[pyo3(signature = (url, path, *, filename=None, resume=true, max_size=None, **kwargs))]
+    fn download(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        path: std::path::PathBuf,
+        filename: Option<String>,
+        resume: bool,
+        max_size: Option<u64>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        let client = self.client(py)?;
+        let spec = request_spec("GET", url, kwargs)?;
+        let is_folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
+        let dest = match (filename, is_folder) {
+            (Some(name), _) => Destination::Folder { folder: path, name: Some(name) },
+            (None, true) => Destination::Folder { folder: path, name: None },
+            (None, false) => Destination::File(path),
+        };
+        let opts = DownloadOptions { resume, max_size };
+        Ok(Pending::new(async move {
+            let result = client.download(&spec, &dest, opts).await;
+            Box::new(move |py: Python<'_>| match result {
+                Ok(path) => Ok(path.into_pyobject(py)?.into_any().str()?.into_any().unbind()),
+                Err(e) => Err(errors::to_py(py, e)),
+            }) as Deliver
+        }))
     }
 
     fn close(&self, py: Python<'_>) -> PyResult<Py<Ready>> {

@@ -12,6 +12,7 @@ import collections.abc as _abc
 import os as _os
 
 from . import _ferrocrawl
+from ._default import delete, get, head, options, patch, post, put, request
 from ._ferrocrawl import (
     BodyTooLarge,
     ClientConnectionError,
@@ -36,7 +37,6 @@ from ._ferrocrawl import (
     __version__,
     safe_filename,
 )
-from ._default import delete, get, head, options, patch, post, put, request
 
 #: aiohttp's name for the root of its exception tree.
 ClientError = FerrocrawlError

@@ -112,7 +112,7 @@ impl Client {
             attempt += 1;
             let permits = self.acquire(&url).await;
             let result =
-                with_deadline(timeouts.total, &url, self.attempt(&transport, spec, &url, &timeouts)).await;
+                with_deadline(timeouts.total, url.as_str(), self.attempt(&transport, spec, &url, &timeouts)).await;
             drop(permits);
             let wait = match &result {
                 Ok(resp)
@@ -444,15 +444,15 @@ async fn read_body(mut resp: reqwest::Response, limit: u64, timeouts: &Timeouts)
     })
 }
 
-async fn with_deadline<T>(
+pub(crate) async fn with_deadline<T>(
     total: Option<Duration>,
-    url: &Url,
+    url: &str,
     fut: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
     match total {
         None => fut.await,
         Some(after) => tokio::time::timeout(after, fut).await.unwrap_or_else(|_| {
-            Err(Error::Timeout { url: url.to_string(), kind: TimeoutKind::Total, after })
+            Err(Error::Timeout { url: url.to_owned(), kind: TimeoutKind::Total, after })
         }),
     }
 }
