@@ -63,7 +63,7 @@ impl CssQuery {
             NeedsSelectorFlags::No,
             MatchingForInvalidation::No,
         );
-        let scope = doc.is_element(context).then(|| ElementRef { doc, id: context });
+        let scope = doc.is_element(context).then_some(ElementRef { doc, id: context });
         cx.scope_element = scope.map(|e| selectors::Element::opaque(&e));
 
         let wants_text = self.groups.iter().any(|g| g.pseudo == Pseudo::Text);
@@ -131,7 +131,6 @@ fn split_groups(expr: &str) -> Vec<(usize, usize)> {
         match (quote, b) {
             (_, b'\\') => i += 1,
             (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
             (None, b'"' | b'\'') => quote = Some(b),
             (None, b'(' | b'[') => depth += 1,
             (None, b')' | b']') => depth -= 1,
@@ -157,7 +156,6 @@ fn find_pseudo(s: &str) -> Option<usize> {
         match (quote, b) {
             (_, b'\\') => i += 1,
             (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
             (None, b'"' | b'\'') => quote = Some(b),
             (None, b'(' | b'[') => depth += 1,
             (None, b')' | b']') => depth -= 1,

@@ -30,16 +30,6 @@ impl Item {
             _ => None,
         }
     }
-
-    /// Sort key in document order: an element's attributes come right after it, before its
-    /// children. Scalars sort last.
-    pub(crate) fn order_key(&self) -> u64 {
-        match self {
-            Item::Node(id) => (id.index() as u64) << 32,
-            Item::Attr { owner, index } => ((owner.index() as u64) << 32) | (u64::from(*index) + 1),
-            _ => u64::MAX,
-        }
-    }
 }
 
 /// Python's `str(float)`: `3.0`, `0.5`, `1e+16`, `nan`, `inf`.

@@ -1,14 +1,26 @@
 //! HTML querying: one html5ever parse per page, then CSS, XPath 1.0 and regex queries on
 //! the same tree, all free of Python.
 
+mod batch;
+mod cache;
 mod css;
 mod dom;
 mod error;
+#[cfg(test)]
+mod hostile_tests;
 mod item;
+mod links;
+mod query;
+mod regex;
+mod text;
 mod xpath;
 
+pub use batch::{Extracted, Extractor};
+pub use cache::Cache;
 pub use css::CssQuery;
 pub use dom::{Attribute, Document, Element, NodeData, NodeId, Siblings, MAX_DEPTH};
 pub use error::SelectorError;
 pub use item::{python_float_str, Item};
+pub use query::{css, xpath, Query, QUERY_CACHE_CAPACITY};
+pub use regex::{compiled_regex, re, re_first, REGEX_CACHE_CAPACITY};
 pub use xpath::{XPath, MAX_NESTING as XPATH_MAX_NESTING};

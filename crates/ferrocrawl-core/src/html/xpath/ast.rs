@@ -84,7 +84,7 @@ pub(crate) enum Axis {
     Parent,
     Preceding,
     PrecedingSibling,
-    SelfAxis,
+    SelfNode,
 }
 
 impl Axis {
@@ -102,7 +102,7 @@ impl Axis {
             "parent" => Axis::Parent,
             "preceding" => Axis::Preceding,
             "preceding-sibling" => Axis::PrecedingSibling,
-            "self" => Axis::SelfAxis,
+            "self" => Axis::SelfNode,
             _ => return None,
         })
     }
@@ -231,9 +231,9 @@ impl Expr {
             | Expr::Literal(_)
             | Expr::Path(_)
             | Expr::Union(..) => false,
-            Expr::Arith(..) | Expr::Neg(_) | Expr::Number(_) => true,
+            // A filtered expression may be anything: assume the worst.
+            Expr::Arith(..) | Expr::Neg(_) | Expr::Number(_) | Expr::Filter(..) => true,
             Expr::Call(f, _, _) => f.returns_number(),
-            Expr::Filter(..) => true,
         }
     }
 

@@ -124,6 +124,7 @@ impl<'a> Evaluator<'a> {
         Ok(self.to_string(self.eval(expr, ctx)?))
     }
 
+    #[allow(clippy::unused_self, reason = "kept with the other conversions, which need the document")]
     pub fn to_boolean(&self, value: &Value) -> bool {
         match value {
             Value::Nodes(n) => !n.is_empty(),
@@ -182,6 +183,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    #[allow(clippy::float_cmp, reason = "XPath compares IEEE 754 numbers exactly")]
     fn compare(&self, op: CmpOp, a: &Value, b: &Value) -> bool {
         match (a, b) {
             (Value::Nodes(x), Value::Nodes(y)) => {
@@ -273,6 +275,7 @@ impl<'a> Evaluator<'a> {
 
     /// Keeps the nodes (in axis order) for which `predicate` holds, with their 1-based
     /// position in `nodes` as the context position.
+    #[allow(clippy::float_cmp, reason = "a numeric predicate is `position() = n`, exactly")]
     pub fn filter(&self, nodes: Vec<XNode>, predicate: &Predicate) -> EResult<Vec<XNode>> {
         let size = nodes.len();
         // `[n]` and `[last()]` pick one node without evaluating anything per node.
@@ -313,7 +316,7 @@ impl<'a> Evaluator<'a> {
             }
         };
         match axis {
-            Axis::SelfAxis => {
+            Axis::SelfNode => {
                 if is_attr {
                     if self.matches_attr(context, test) {
                         out.push(context);
@@ -433,8 +436,7 @@ impl<'a> Evaluator<'a> {
     fn matches(&self, id: NodeId, test: &NodeTest) -> bool {
         match (self.doc.data(id), test) {
             // lxml does not expose the doctype as a node.
-            (NodeData::Doctype { .. }, _) => false,
-            (_, NodeTest::Node) => true,
+            (data, NodeTest::Node) => !matches!(data, NodeData::Doctype { .. }),
             (NodeData::Text(_), NodeTest::Text)
             | (NodeData::Comment(_), NodeTest::Comment)
             | (NodeData::ProcessingInstruction { .. }, NodeTest::Pi(None))
@@ -488,6 +490,7 @@ impl CmpOp {
     }
 }
 
+#[allow(clippy::float_cmp, reason = "XPath compares IEEE 754 numbers exactly")]
 fn compare_numbers(op: CmpOp, a: f64, b: f64) -> bool {
     match op {
         CmpOp::Eq => a == b,

@@ -194,7 +194,7 @@ pub(crate) fn round(n: f64) -> f64 {
 /// Strips XPath whitespace (space, tab, CR, LF) at both ends and collapses inner runs.
 pub(crate) fn normalize_space(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c| matches!(c, ' ' | '\t' | '\n' | '\r')).filter(|w| !w.is_empty()) {
+    for word in s.split([' ', '\t', '\n', '\r']).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }

@@ -36,6 +36,9 @@ struct Parser<'a> {
 
 type PResult<T> = Result<T, SelectorError>;
 
+/// Builds a binary expression from its operands and the operator's position.
+type MakeExpr = fn(Box<Expr>, Box<Expr>, usize) -> Expr;
+
 impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
         self.tokens.get(self.at).map(|t| &t.tok)
@@ -86,7 +89,7 @@ impl Parser<'_> {
     fn chain(
         &mut self,
         operand: fn(&mut Self) -> PResult<Expr>,
-        op: fn(&Tok) -> Option<fn(Box<Expr>, Box<Expr>, usize) -> Expr>,
+        op: fn(&Tok) -> Option<MakeExpr>,
     ) -> PResult<Expr> {
         let mut left = operand(self)?;
         let entered = self.nesting;
@@ -155,7 +158,7 @@ impl Parser<'_> {
     }
 
     fn union(&mut self) -> PResult<Expr> {
-        self.chain(Self::path_expr, |t| (*t == Tok::Pipe).then_some(|a, b, pos| Expr::Union(a, b, pos)))
+        self.chain(Self::path_expr, |t| (*t == Tok::Pipe).then_some(Expr::Union))
     }
 
     /// Whether the next tokens start a primary expression (rather than a location path).
@@ -236,7 +239,7 @@ impl Parser<'_> {
 
     fn step(&mut self) -> PResult<Step> {
         if self.eat(&Tok::Dot) {
-            return Ok(Step { axis: Axis::SelfAxis, test: NodeTest::Node, predicates: Vec::new() });
+            return Ok(Step { axis: Axis::SelfNode, test: NodeTest::Node, predicates: Vec::new() });
         }
         if self.eat(&Tok::DotDot) {
             return Ok(Step { axis: Axis::Parent, test: NodeTest::Node, predicates: Vec::new() });
@@ -425,7 +428,7 @@ mod tests {
         let Expr::Path(path) = p("//li[1]") else { panic!() };
         assert_eq!(path.steps.len(), 2, "positional predicates keep the child step");
         let Expr::Path(path) = p("../.") else { panic!() };
-        assert_eq!((path.steps[0].axis, path.steps[1].axis), (Axis::Parent, Axis::SelfAxis));
+        assert_eq!((path.steps[0].axis, path.steps[1].axis), (Axis::Parent, Axis::SelfNode));
         let Expr::Path(path) = p("/") else { panic!() };
         assert!(path.steps.is_empty());
         let Expr::Path(path) = p("(//a)[2]/text()") else { panic!() };
