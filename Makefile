@@ -1,0 +1,81 @@
+# One task runner: .ci/run, the README and developers all call these targets.
+# `make help` lists them.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+PYTEST_ARGS ?=
+EXTRAS ?= dev
+
+# The test build: release optimisations without fat LTO and with parallel codegen, so a clean
+# build fits CI on 2 cores. Releases and `make bench` use the real profile from Cargo.toml
+# (LTO, codegen-units=1).
+FAST_RELEASE := CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	CARGO_PROFILE_RELEASE_INCREMENTAL=false
+
+.PHONY: help
+help:  ## show this help
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps:  ## pip install maturin + the EXTRAS (default: dev) of pyproject.toml, not the package
+	$(PIP) install 'maturin>=1.9,<2'
+	$(PYTHON) -c "import sys, tomllib; x = tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']; print('\n'.join(d for e in sys.argv[1:] for d in x[e]))" $(EXTRAS) > .deps.txt
+	$(PIP) install -r .deps.txt
+	rm -f .deps.txt
+
+.PHONY: build
+build:  ## build the extension in place (editable install, fast release profile)
+	$(FAST_RELEASE) $(PIP) install --no-build-isolation --no-deps -e .
+
+.PHONY: build-release
+build-release:  ## build the extension in place with the full release profile (LTO)
+	$(PIP) install --no-build-isolation --no-deps -e .
+
+.PHONY: install
+install: deps build  ## dev extras + the extension, ready for `make test`
+
+.PHONY: wheel
+wheel:  ## build the abi3 release wheel into dist/
+	$(PYTHON) -m maturin build --release --out dist
+
+.PHONY: lint-rust
+lint-rust:  ## cargo fmt --check + clippy -D warnings
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: test-rust
+test-rust:  ## cargo test (the Rust core and the binding crate)
+	cargo test --workspace --locked
+
+.PHONY: lint-python
+lint-python:  ## ruff check + ruff format --check
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+.PHONY: test-python
+test-python:  ## pytest (local servers only); PYTEST_ARGS=... passes options
+	@set +e; $(PYTHON) -m pytest -ra $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected (exit 5)"; rc=0; fi; \
+	exit $$rc
+
+.PHONY: test
+test: lint-rust test-rust lint-python test-python  ## everything CI checks
+
+.PHONY: format
+format:  ## apply cargo fmt and ruff format/fix
+	cargo fmt --all
+	$(PYTHON) -m ruff check --fix .
+	$(PYTHON) -m ruff format .
+
+.PHONY: bench
+bench: build-release  ## fetch benchmark vs aiohttp/httpx/requests/wrk (needs nginx, wrk); BENCH_ARGS=...
+	$(MAKE) deps EXTRAS="dev bench"
+	$(PYTHON) bench/fetch.py $(BENCH_ARGS)
+
+.PHONY: clean
+clean:  ## remove build outputs
+	cargo clean
+	rm -rf dist python/ferrocrawl/*.so
