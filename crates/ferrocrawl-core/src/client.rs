@@ -103,7 +103,7 @@ impl Client {
 
     /// Fetches a request to the end: redirects, retries, the whole body.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Response> {
-        let url = self.prepare_url(spec)?;
+        let url = prepare_url(spec)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
         let transport = self.transport_for(spec, &timeouts)?;
         let policy = &self.shared.config.retry;
@@ -112,7 +112,8 @@ impl Client {
             attempt += 1;
             let permits = self.acquire(&url).await;
             let result =
-                with_deadline(timeouts.total, url.as_str(), self.attempt(&transport, spec, &url, &timeouts)).await;
+                with_deadline(timeouts.total, url.as_str(), self.attempt(&transport, spec, &url, &timeouts))
+                    .await;
             drop(permits);
             let wait = match &result {
                 Ok(resp)
@@ -144,22 +145,12 @@ impl Client {
     /// Sends the request and follows redirects; returns the final response with its body
     /// still unread, for streaming (downloads).
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
-        let url = self.prepare_url(spec)?;
+        let url = prepare_url(spec)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
         let transport = self.transport_for(spec, &timeouts)?;
         let permits = self.acquire(&url).await;
         let (resp, history) = self.follow(&transport, spec, &url, &timeouts).await?;
         Ok((resp, history, permits))
-    }
-
-    fn prepare_url(&self, spec: &RequestSpec) -> Result<Url> {
-        let invalid = |reason: String| Error::InvalidUrl { url: spec.url.clone(), reason };
-        let mut url = Url::parse(spec.url.trim()).map_err(|e| invalid(e.to_string()))?;
-        check_scheme(&url).map_err(invalid)?;
-        if !spec.params.is_empty() {
-            url.query_pairs_mut().extend_pairs(spec.params.iter());
-        }
-        Ok(url)
     }
 
     fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
@@ -312,6 +303,16 @@ impl Client {
     }
 }
 
+fn prepare_url(spec: &RequestSpec) -> Result<Url> {
+    let invalid = |reason: String| Error::InvalidUrl { url: spec.url.clone(), reason };
+    let mut url = Url::parse(spec.url.trim()).map_err(|e| invalid(e.to_string()))?;
+    check_scheme(&url).map_err(invalid)?;
+    if !spec.params.is_empty() {
+        url.query_pairs_mut().extend_pairs(spec.params.iter());
+    }
+    Ok(url)
+}
+
 fn push_cookie(buf: &mut String, pair: &str) {
     if pair.is_empty() {
         return;
@@ -451,9 +452,9 @@ pub(crate) async fn with_deadline<T>(
 ) -> Result<T> {
     match total {
         None => fut.await,
-        Some(after) => tokio::time::timeout(after, fut).await.unwrap_or_else(|_| {
-            Err(Error::Timeout { url: url.to_owned(), kind: TimeoutKind::Total, after })
-        }),
+        Some(after) => tokio::time::timeout(after, fut)
+            .await
+            .unwrap_or_else(|_| Err(Error::Timeout { url: url.to_owned(), kind: TimeoutKind::Total, after })),
     }
 }
 

@@ -8,10 +8,10 @@ use reqwest::StatusCode;
 
 use crate::client::{check_status, map_reqwest_error, with_deadline, Client};
 use crate::config::Timeouts;
-use crate::response::ResponseHead;
 use crate::error::{Error, Result};
 use crate::files::{filename_from_response, resolve_under, PartFile};
 use crate::request::RequestSpec;
+use crate::response::ResponseHead;
 
 /// Where a download goes.
 #[derive(Debug, Clone)]
@@ -35,7 +35,12 @@ pub struct DownloadOptions {
 impl Client {
     /// Downloads `spec` to `dest` and returns the final path. Non-2xx statuses are errors
     /// (an error page is never saved as the file).
-    pub async fn download(&self, spec: &RequestSpec, dest: &Destination, opts: DownloadOptions) -> Result<PathBuf> {
+    pub async fn download(
+        &self,
+        spec: &RequestSpec,
+        dest: &Destination,
+        opts: DownloadOptions,
+    ) -> Result<PathBuf> {
         let timeouts = spec.timeouts.unwrap_or(self.config().timeouts);
         with_deadline(timeouts.total, &spec.url, self.download_inner(spec, dest, opts, &timeouts)).await
     }
