@@ -7,6 +7,7 @@ mod errors;
 mod headers;
 mod response;
 mod runtime;
+mod selector;
 mod session;
 
 use pyo3::prelude::*;
@@ -24,6 +25,13 @@ fn _shutdown(py: Python<'_>) {
     py.detach(runtime::shutdown);
 }
 
+/// Test hook: an awaitable whose Rust task panics with `message`, to check that a panic
+/// becomes `InternalError` and leaves the runtime usable.
+#[pyfunction]
+fn _panic_in_task(message: String) -> awaitable::Pending {
+    awaitable::Pending::new(async move { std::panic::panic_any::<String>(message) })
+}
+
 #[pyfunction]
 fn safe_filename(name: &str) -> String {
     ferrocrawl_core::files::safe_filename(name)
@@ -35,11 +43,13 @@ fn _ferrocrawl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bridge::register(m)?;
     awaitable::register(m)?;
     session::register(m)?;
+    selector::register(m)?;
     m.add_class::<headers::Headers>()?;
     m.add_class::<response::Response>()?;
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(safe_filename, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_in_task, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

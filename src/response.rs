@@ -16,6 +16,7 @@ use ferrocrawl_core::{client, ResponseHead};
 use crate::awaitable::Ready;
 use crate::errors;
 use crate::headers::Headers;
+use crate::selector::Selector;
 
 /// Bodies larger than this are decoded with the GIL released.
 const DETACH_DECODE_BYTES: usize = 256 * 1024;
@@ -78,7 +79,9 @@ impl Response {
             let encoding = explicit.unwrap_or_else(|| charset::detect(body, ct).0);
             match mode {
                 ErrorMode::Strict => charset::decode_strict(body, encoding),
-                _ => Ok(charset::decode_with(body, encoding.name(), mode).map(|d| d.text).unwrap_or_default()),
+                _ => {
+                    Ok(charset::decode_with(body, encoding.name(), mode).map(|d| d.text).unwrap_or_default())
+                }
             }
         };
         let text = if body.len() > DETACH_DECODE_BYTES { py.detach(run) } else { run() };
@@ -207,6 +210,17 @@ impl Response {
         };
         let text = self.decode(py, encoding, "strict")?;
         Ready::new(py, loads.call1((text,))?.unbind())
+    }
+
+    /// The body as HTML: a `Selector` with this response's URL as base.
+    fn selector(&self, py: Python<'_>) -> PyResult<Py<Selector>> {
+        let sel = Selector::parse_body(py, &self.body, self.head.content_type(), Some(self.head.url.clone()));
+        Py::new(py, sel)
+    }
+
+    /// `await resp.html()`: the same as `resp.selector()`.
+    fn html(&self, py: Python<'_>) -> PyResult<Py<Ready>> {
+        Ready::new(py, self.selector(py)?.into_any())
     }
 
     fn raise_for_status(&self, py: Python<'_>) -> PyResult<()> {

@@ -343,7 +343,8 @@ impl ClientSession {
     ) -> PyResult<Pending> {
         let client = self.client(py)?;
         let spec = request_spec("GET", url, kwargs)?;
-        let is_folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
+        let is_folder =
+            path.is_dir() || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
         let dest = match (filename, is_folder) {
             (Some(name), _) => Destination::Folder { folder: path, name: Some(name) },
             (None, true) => Destination::Folder { folder: path, name: None },

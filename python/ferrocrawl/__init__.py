@@ -30,13 +30,16 @@ from ._ferrocrawl import (
     RedirectError,
     RequestTimeout,
     Response,
+    Selector,
     SelectorError,
     TLSError,
     TooManyRedirects,
     UnsafePathError,
     __version__,
+    parse_many,
     safe_filename,
 )
+from ._selector import SelectorList
 
 #: aiohttp's name for the root of its exception tree.
 ClientError = FerrocrawlError
@@ -70,7 +73,9 @@ __all__ = [
     "RedirectError",
     "RequestTimeout",
     "Response",
+    "Selector",
     "SelectorError",
+    "SelectorList",
     "TLSError",
     "TooManyRedirects",
     "UnsafePathError",
@@ -79,6 +84,7 @@ __all__ = [
     "get",
     "head",
     "options",
+    "parse_many",
     "patch",
     "post",
     "put",

@@ -1,0 +1,54 @@
+"""``SelectorList``: parsel's list of selectors, a real ``list`` with the query methods."""
+
+from __future__ import annotations
+
+from re import Pattern
+from typing import Any, SupportsIndex, cast, overload
+
+from ._ferrocrawl import Selector
+
+
+class SelectorList(list[Selector]):
+    __slots__ = ()
+
+    @overload
+    def __getitem__(self, i: SupportsIndex) -> Selector: ...
+    @overload
+    def __getitem__(self, i: slice) -> SelectorList: ...
+    def __getitem__(self, i: SupportsIndex | slice) -> Selector | SelectorList:
+        if isinstance(i, slice):
+            return SelectorList(super().__getitem__(i))
+        return cast(Selector, super().__getitem__(i))
+
+    def css(self, query: str) -> SelectorList:
+        return SelectorList(x for s in self for x in s.css(query))
+
+    def xpath(self, query: str) -> SelectorList:
+        return SelectorList(x for s in self for x in s.xpath(query))
+
+    def get(self, default: Any = None) -> Any:
+        for s in self:
+            return s.get()
+        return default
+
+    def getall(self) -> list[str]:
+        return [s.get() for s in self]
+
+    extract_first = get
+    extract = getall
+
+    def re(self, regex: str | Pattern[str], replace_entities: bool = True) -> list[str]:
+        return [x for s in self for x in s.re(regex, replace_entities)]
+
+    def re_first(
+        self, regex: str | Pattern[str], default: Any = None, replace_entities: bool = True
+    ) -> Any:
+        for s in self:
+            for x in s.re(regex, replace_entities):
+                return x
+        return default
+
+    @property
+    def attrib(self) -> dict[str, str]:
+        """The first selector's attributes, as in parsel."""
+        return self[0].attrib if self else {}

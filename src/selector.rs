@@ -1,0 +1,273 @@
+//! `Selector`: parsel's API over one parsed document. A selector is the shared document
+//! plus one result item (node, attribute or value); parsing and large queries run with the
+//! GIL released. `SelectorList` is a Python `list` subclass (python/ferrocrawl/_selector.py).
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use ferrocrawl_core::charset;
+use ferrocrawl_core::html::{self, Document, Extractor, Item, NodeId, SelectorError};
+use url::Url;
+
+use crate::awaitable::Pending;
+use crate::bridge::Deliver;
+use crate::{errors, runtime};
+
+/// Documents with more nodes than this are queried with the GIL released; for small ones
+/// releasing and re-taking it costs more than the query.
+const DETACH_QUERY_NODES: usize = 2_000;
+
+#[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
+pub struct Selector {
+    doc: Arc<Document>,
+    item: Item,
+}
+
+pub fn selector_error(py: Python<'_>, e: &SelectorError) -> PyErr {
+    errors::new_error(py, &errors::classes(py).selector, e.to_string(), None, None)
+}
+
+fn parse_base(base_url: Option<&str>) -> PyResult<Option<Url>> {
+    base_url
+        .filter(|b| !b.is_empty())
+        .map(|b| Url::parse(b).map_err(|e| PyValueError::new_err(format!("invalid base_url {b:?}: {e}"))))
+        .transpose()
+}
+
+impl Selector {
+    /// Parses `text` without the GIL.
+    pub fn parse(py: Python<'_>, text: &str, base_url: Option<Url>) -> Selector {
+        let doc = py.detach(|| Document::parse(text, base_url));
+        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT) }
+    }
+
+    /// Decodes (browser rules) and parses a body without the GIL.
+    pub fn parse_body(
+        py: Python<'_>,
+        body: &[u8],
+        content_type: Option<&str>,
+        base_url: Option<Url>,
+    ) -> Selector {
+        let doc = py.detach(|| Document::parse(&charset::decode(body, content_type).text, base_url));
+        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT) }
+    }
+
+    fn select(&self, py: Python<'_>, query: &html::Query) -> PyResult<Py<PyAny>> {
+        let mut items = Vec::new();
+        let run = |items: &mut Vec<Item>| query.select(&self.doc, &self.item, items);
+        let result =
+            if self.doc.len() > DETACH_QUERY_NODES { py.detach(|| run(&mut items)) } else { run(&mut items) };
+        result.map_err(|e| selector_error(py, &e))?;
+        let selectors = items
+            .into_iter()
+            .map(|item| Py::new(py, Selector { doc: self.doc.clone(), item }))
+            .collect::<PyResult<Vec<_>>>()?;
+        selector_list(py, PyList::new(py, selectors)?)
+    }
+
+    fn value(&self) -> String {
+        self.doc.get(&self.item)
+    }
+}
+
+/// Wraps a list in `ferrocrawl.SelectorList`.
+fn selector_list(py: Python<'_>, list: Bound<'_, PyList>) -> PyResult<Py<PyAny>> {
+    static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let cls = CLASS.import(py, "ferrocrawl._selector", "SelectorList")?;
+    Ok(cls.call1((list,))?.unbind())
+}
+
+/// A regex given as a string or an `re.Pattern` (its pattern is used; flags given inline).
+fn pattern(regex: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = regex.cast::<PyString>() {
+        return Ok(s.to_str()?.to_owned());
+    }
+    let py = regex.py();
+    let pattern = regex.getattr(intern!(py, "pattern"))?;
+    if let Ok(b) = pattern.cast::<PyBytes>() {
+        return Ok(String::from_utf8_lossy(b.as_bytes()).into_owned());
+    }
+    Ok(pattern.extract()?)
+}
+
+#[pymethods]
+impl Selector {
+    #[new]
+    #[pyo3(signature = (text=None, *, body=None, encoding=None, base_url=None))]
+    fn new(
+        py: Python<'_>,
+        text: Option<&str>,
+        body: Option<&[u8]>,
+        encoding: Option<&str>,
+        base_url: Option<&str>,
+    ) -> PyResult<Self> {
+        let base = parse_base(base_url)?;
+        match (text, body) {
+            (Some(text), None) => Ok(Selector::parse(py, text, base)),
+            (None, Some(body)) => match encoding {
+                Some(label) => {
+                    let text = charset::decode_with(body, label, charset::ErrorMode::Replace)
+                        .map_err(|e| errors::to_py(py, e))?
+                        .text;
+                    Ok(Selector::parse(py, &text, base))
+                }
+                None => Ok(Selector::parse_body(py, body, Some("text/html"), base)),
+            },
+            _ => Err(PyValueError::new_err("Selector needs text= (str) or body= (bytes), not both")),
+        }
+    }
+
+    /// Nodes matching a CSS selector (with parsel's `::text` and `::attr(name)`).
+    fn css(&self, py: Python<'_>, query: &str) -> PyResult<Py<PyAny>> {
+        let q = html::css(query).map_err(|e| selector_error(py, &e))?;
+        self.select(py, &html::Query::Css(q))
+    }
+
+    /// Results of an XPath 1.0 expression, relative to this selector.
+    fn xpath(&self, py: Python<'_>, query: &str) -> PyResult<Py<PyAny>> {
+        let q = html::xpath(query).map_err(|e| selector_error(py, &e))?;
+        self.select(py, &html::Query::XPath(q))
+    }
+
+    /// Outer HTML of an element, text of a text node, value of an attribute.
+    #[pyo3(signature = (default=None))]
+    fn get(&self, default: Option<Py<PyAny>>) -> String {
+        let _ = default; // a selector always has a value; the argument mirrors SelectorList.get
+        self.value()
+    }
+
+    fn getall(&self) -> Vec<String> {
+        vec![self.value()]
+    }
+
+    fn extract(&self) -> String {
+        self.value()
+    }
+
+    #[pyo3(signature = (regex, replace_entities=true))]
+    fn re(&self, py: Python<'_>, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
+        let _ = replace_entities; // entities are always replaced, as parsel's default does
+        let re = html::compiled_regex(&pattern(regex)?).map_err(|e| selector_error(py, &e))?;
+        let mut out = Vec::new();
+        html::re(&re, &self.value(), &mut out);
+        Ok(out)
+    }
+
+    #[pyo3(signature = (regex, default=None, replace_entities=true))]
+    fn re_first(
+        &self,
+        py: Python<'_>,
+        regex: &Bound<'_, PyAny>,
+        default: Option<Py<PyAny>>,
+        replace_entities: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let _ = replace_entities;
+        let re = html::compiled_regex(&pattern(regex)?).map_err(|e| selector_error(py, &e))?;
+        match html::re_first(&re, &self.value()) {
+            Some(s) => Ok(PyString::new(py, &s).into_any().unbind()),
+            None => Ok(default.unwrap_or_else(|| py.None())),
+        }
+    }
+
+    /// The element's attributes (empty for anything else).
+    #[getter]
+    fn attrib<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in self.doc.attrib(&self.item) {
+            dict.set_item(k, v)?;
+        }
+        Ok(dict)
+    }
+
+    /// Absolute, fragment-free, de-duplicated http(s) links of the document, in order.
+    fn links(&self, py: Python<'_>) -> Vec<String> {
+        py.detach(|| self.doc.links(None))
+    }
+
+    /// Visible text under this node (no script/style), whitespace-normalised.
+    fn text(&self) -> String {
+        match self.item.context_node() {
+            Some(id) => self.doc.text(id),
+            None => self.value(),
+        }
+    }
+
+    #[getter]
+    fn base_url(&self) -> Option<&str> {
+        self.doc.base_url().map(Url::as_str)
+    }
+
+    fn __str__(&self) -> String {
+        self.value()
+    }
+
+    fn __repr__(&self) -> String {
+        let mut data = self.value();
+        if data.chars().count() > 40 {
+            data = data.chars().take(37).collect::<String>() + "...";
+        }
+        format!("<Selector data={data:?}>")
+    }
+}
+
+/// Extracts named queries from many documents on the runtime's blocking threads; resolves
+/// to one dict per document: name -> list of strings (a failing document gets the
+/// `SelectorError` instead of a dict).
+#[pyfunction]
+#[pyo3(signature = (documents, queries, *, threads=None))]
+pub fn parse_many(
+    py: Python<'_>,
+    documents: &Bound<'_, PyAny>,
+    queries: &Bound<'_, PyDict>,
+    threads: Option<usize>,
+) -> PyResult<Pending> {
+    let pairs: Vec<(String, String)> = crate::convert::pairs(queries)?;
+    let extractor = Extractor::new(&pairs).map_err(|e| selector_error(py, &e))?;
+    let mut pages = Vec::new();
+    for doc in documents.try_iter()? {
+        let doc = doc?;
+        let text = match doc.cast::<PyBytes>() {
+            Ok(b) => charset::decode(b.as_bytes(), Some("text/html")).text.into_owned(),
+            Err(_) => doc.extract::<String>()?,
+        };
+        pages.push(text);
+    }
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    Ok(Pending::new(async move {
+        let task = runtime::handle().spawn_blocking(move || {
+            let results = extractor.extract_many(&pages, threads);
+            (extractor, results)
+        });
+        let joined = task.await;
+        Box::new(move |py: Python<'_>| -> PyResult<Py<PyAny>> {
+            let (extractor, results) = joined.map_err(|e| PyValueError::new_err(e.to_string()))?;
+            let names: Vec<&str> = extractor.names().collect();
+            let out = PyList::empty(py);
+            for result in results {
+                match result {
+                    Ok(values) => {
+                        let dict = PyDict::new(py);
+                        for (name, vals) in names.iter().zip(values) {
+                            dict.set_item(name, vals)?;
+                        }
+                        out.append(dict)?;
+                    }
+                    Err(e) => out.append(selector_error(py, &e).into_value(py))?,
+                }
+            }
+            Ok(out.into_any().unbind())
+        }) as Deliver
+    }))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Selector>()?;
+    m.add_function(wrap_pyfunction!(parse_many, m)?)?;
+    Ok(())
+}
