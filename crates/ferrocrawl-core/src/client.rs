@@ -497,3 +497,299 @@ pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeou
     }
     Error::Protocol { url: url_s, reason }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    use super::*;
+    use crate::config::RetryPolicy;
+    use crate::test_server::{closed_port, Reply, TestServer};
+
+    /// A client whose total deadline keeps a broken test from hanging.
+    fn client(config: ClientConfig) -> Client {
+        Client::new(ClientConfig {
+            timeouts: Timeouts { total: Some(Duration::from_secs(5)), ..Timeouts::default() },
+            ..config
+        })
+        .unwrap()
+    }
+
+    fn default_client() -> Client {
+        client(ClientConfig::default())
+    }
+
+    #[tokio::test]
+    async fn get_returns_status_headers_and_body() {
+        let server = TestServer::start(|req| match req.path.as_str() {
+            "/hello" => Reply::ok("hello, world").header("Content-Type", "text/plain; charset=utf-8"),
+            _ => Reply::status(404),
+        })
+        .await;
+        let resp = default_client().fetch(&RequestSpec::get(server.url("/hello"))).await.unwrap();
+        assert_eq!(resp.head.status, StatusCode::OK);
+        assert_eq!(resp.head.content_type(), Some("text/plain; charset=utf-8"));
+        assert_eq!(&resp.body[..], b"hello, world");
+        assert_eq!(resp.head.url.as_str(), server.url("/hello"));
+        assert!(resp.history.is_empty());
+        assert_eq!(resp.attempts, 1);
+
+        let seen = server.requests();
+        assert_eq!(seen.len(), 1);
+        assert_eq!((seen[0].method.as_str(), seen[0].path.as_str()), ("GET", "/hello"));
+        assert_eq!(seen[0].header("user-agent"), Some(crate::config::DEFAULT_USER_AGENT));
+
+        // A 404 is a response, not an error, unless raise_for_status is on.
+        let resp = default_client().fetch(&RequestSpec::get(server.url("/missing"))).await.unwrap();
+        assert_eq!(resp.head.status, StatusCode::NOT_FOUND);
+        let mut spec = RequestSpec::get(server.url("/missing"));
+        spec.raise_for_status = Some(true);
+        let err = default_client().fetch(&spec).await.unwrap_err();
+        assert!(matches!(err, Error::HttpStatus { status: 404, .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn redirects_are_followed_and_kept_in_history() {
+        let server = TestServer::start(|req| match req.path.as_str() {
+            "/a" => Reply::redirect(301, "/b"),
+            "/b" => Reply::redirect(302, "c"),
+            "/c" => Reply::ok("end"),
+            _ => Reply::status(404),
+        })
+        .await;
+        let resp = default_client().fetch(&RequestSpec::get(server.url("/a"))).await.unwrap();
+        assert_eq!(&resp.body[..], b"end");
+        assert_eq!(resp.head.url.as_str(), server.url("/c"));
+        let hops: Vec<(u16, String)> =
+            resp.history.iter().map(|h| (h.status.as_u16(), h.url.path().to_owned())).collect();
+        assert_eq!(hops, [(301, "/a".to_owned()), (302, "/b".to_owned())]);
+
+        // allow_redirects=false returns the redirect itself.
+        let mut spec = RequestSpec::get(server.url("/a"));
+        spec.allow_redirects = false;
+        let resp = default_client().fetch(&spec).await.unwrap();
+        assert_eq!(resp.head.status, StatusCode::MOVED_PERMANENTLY);
+        assert!(resp.history.is_empty());
+    }
+
+    #[tokio::test]
+    async fn see_other_turns_post_into_get_and_307_keeps_it() {
+        let server = TestServer::start(|req| match req.path.as_str() {
+            "/form" => Reply::redirect(303, "/done"),
+            "/keep" => Reply::redirect(307, "/done"),
+            _ => Reply::ok("ok"),
+        })
+        .await;
+        let post = |path: &str| {
+            let mut spec = RequestSpec::new("post", server.url(path));
+            spec.body =
+                Some(RequestBody { bytes: Bytes::from_static(b"a=1"), content_type: Some("text/plain") });
+            spec
+        };
+        let resp = default_client().fetch(&post("/form")).await.unwrap();
+        assert_eq!(resp.history[0].status, StatusCode::SEE_OTHER);
+        let resp2 = default_client().fetch(&post("/keep")).await.unwrap();
+        assert_eq!(resp2.history[0].status, StatusCode::TEMPORARY_REDIRECT);
+
+        let seen: Vec<(String, String, Vec<u8>)> =
+            server.requests().into_iter().map(|r| (r.method, r.path, r.body)).collect();
+        let want = [
+            ("POST", "/form", &b"a=1"[..]),
+            ("GET", "/done", b""),
+            ("POST", "/keep", b"a=1"),
+            ("POST", "/done", b"a=1"),
+        ];
+        assert_eq!(seen.len(), want.len(), "{seen:?}");
+        for ((method, path, body), (m, p, b)) in seen.iter().zip(want) {
+            assert_eq!((method.as_str(), path.as_str(), &body[..]), (m, p, b));
+        }
+        let get = &server.requests()[1];
+        assert_eq!(get.header("content-type"), None, "the body's Content-Type went with the body");
+    }
+
+    #[tokio::test]
+    async fn credentials_do_not_follow_a_redirect_to_another_origin() {
+        let other = TestServer::start(|_| Reply::ok("other")).await;
+        let elsewhere = other.url("/landing");
+        let server = TestServer::start(move |req| match req.path.as_str() {
+            "/away" => Reply::redirect(302, &elsewhere),
+            "/here" => Reply::redirect(302, "/landing"),
+            _ => Reply::ok("same"),
+        })
+        .await;
+        let config = ClientConfig {
+            headers: vec![("Authorization".into(), "Bearer session".into())],
+            cookies: vec![("sess".into(), "s1".into())],
+            ..ClientConfig::default()
+        };
+        let c = client(config);
+        let spec = |path: &str| {
+            let mut spec = RequestSpec::get(server.url(path));
+            spec.headers.push(("Cookie".into(), "hdr=h1".into()));
+            spec.cookies.push(("req".into(), "r1".into()));
+            spec
+        };
+
+        let resp = c.fetch(&spec("/away")).await.unwrap();
+        assert_eq!(&resp.body[..], b"other");
+        let first = &server.requests()[0];
+        assert_eq!(first.header("authorization"), Some("Bearer session"));
+        let cookie = first.header("cookie").unwrap();
+        for pair in ["hdr=h1", "sess=s1", "req=r1"] {
+            assert!(cookie.contains(pair), "{cookie}");
+        }
+        let landed = &other.requests()[0];
+        assert_eq!(landed.path, "/landing");
+        assert_eq!(landed.header("authorization"), None);
+        assert_eq!(landed.header("cookie"), None);
+
+        // Same origin: the credentials stay.
+        c.fetch(&spec("/here")).await.unwrap();
+        let seen = server.requests();
+        let landed = seen.last().unwrap();
+        assert_eq!(landed.path, "/landing");
+        assert_eq!(landed.header("authorization"), Some("Bearer session"));
+        assert!(landed.header("cookie").is_some_and(|c| c.contains("req=r1")));
+    }
+
+    #[tokio::test]
+    async fn redirect_to_another_scheme_is_refused() {
+        let server = TestServer::start(|_| Reply::redirect(302, "ftp://127.0.0.1/file")).await;
+        let err = default_client().fetch(&RequestSpec::get(server.url("/"))).await.unwrap_err();
+        match err {
+            Error::BadRedirect { location, .. } => assert_eq!(location, "ftp://127.0.0.1/file"),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn redirect_loop_stops_at_max_redirects() {
+        let server = TestServer::start(|_| Reply::redirect(302, "/loop")).await;
+        let err = default_client().fetch(&RequestSpec::get(server.url("/loop"))).await.unwrap_err();
+        assert!(matches!(err, Error::TooManyRedirects { max: 10, .. }), "{err}");
+        assert_eq!(server.requests().len(), 11, "the first request and 10 redirects");
+
+        let mut spec = RequestSpec::get(server.url("/loop"));
+        spec.max_redirects = Some(2);
+        let err = default_client().fetch(&spec).await.unwrap_err();
+        assert!(matches!(err, Error::TooManyRedirects { max: 2, .. }), "{err}");
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[tokio::test]
+    async fn max_body_size_counts_decoded_bytes() {
+        let bomb = gzip(&vec![0u8; 4 << 20]);
+        assert!(bomb.len() < 16 << 10, "small on the wire: {}", bomb.len());
+        let small = gzip(b"fine");
+        let server = TestServer::start(move |req| match req.path.as_str() {
+            "/bomb" => Reply::ok(bomb.clone()).header("Content-Encoding", "gzip"),
+            "/small" => Reply::ok(small.clone()).header("Content-Encoding", "gzip"),
+            _ => Reply::ok(vec![b'x'; 2 << 20]),
+        })
+        .await;
+        let c = client(ClientConfig { max_body_size: 1 << 20, ..ClientConfig::default() });
+
+        let err = c.fetch(&RequestSpec::get(server.url("/bomb"))).await.unwrap_err();
+        assert!(matches!(err, Error::BodyTooLarge { limit: 1_048_576, .. }), "{err}");
+        // Plain bodies are refused on their Content-Length.
+        let err = c.fetch(&RequestSpec::get(server.url("/plain"))).await.unwrap_err();
+        assert!(matches!(err, Error::BodyTooLarge { .. }), "{err}");
+        // Small compressed bodies arrive decoded.
+        let resp = c.fetch(&RequestSpec::get(server.url("/small"))).await.unwrap();
+        assert_eq!(&resp.body[..], b"fine");
+        // A per-request limit overrides the session's.
+        let mut spec = RequestSpec::get(server.url("/bomb"));
+        spec.max_body_size = Some(8 << 20);
+        assert_eq!(c.fetch(&spec).await.unwrap().body.len(), 4 << 20);
+    }
+
+    #[tokio::test]
+    async fn retries_503_after_retry_after() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let server = TestServer::start(move |_| {
+            if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                Reply::status(503).header("Retry-After", "0")
+            } else {
+                Reply::ok("second time")
+            }
+        })
+        .await;
+        let retry = RetryPolicy { retries: 3, backoff: Duration::from_secs(10), ..RetryPolicy::default() };
+        let c = client(ClientConfig { retry, ..ClientConfig::default() });
+        let started = Instant::now();
+        let resp = c.fetch(&RequestSpec::get(server.url("/"))).await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "Retry-After: 0 beats the 10 s backoff");
+        assert_eq!(resp.head.status, StatusCode::OK);
+        assert_eq!(&resp.body[..], b"second time");
+        assert_eq!(resp.attempts, 2);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+        // Without retries the 503 is the answer.
+        calls.store(0, Ordering::SeqCst);
+        let resp = default_client().fetch(&RequestSpec::get(server.url("/"))).await.unwrap();
+        assert_eq!((resp.head.status.as_u16(), resp.attempts), (503, 1));
+    }
+
+    #[tokio::test]
+    async fn total_timeout() {
+        let server = TestServer::start(|_| Reply::ok("late").delay(Duration::from_secs(10))).await;
+        let spec = RequestSpec::get(server.url("/slow")).with_total_timeout(Duration::from_millis(200));
+        let started = Instant::now();
+        let err = default_client().fetch(&spec).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        match err {
+            Error::Timeout { kind: TimeoutKind::Total, after, url } => {
+                assert_eq!(after, Duration::from_millis(200));
+                assert_eq!(url, server.url("/slow"));
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn connection_refused() {
+        let url = format!("http://127.0.0.1:{}/", closed_port().await);
+        let err = default_client().fetch(&RequestSpec::get(url.clone())).await.unwrap_err();
+        assert!(matches!(&err, Error::Connect { url: u, .. } if *u == url), "{err}");
+        assert!(err.is_transient());
+    }
+
+    #[tokio::test]
+    async fn invalid_urls_and_schemes() {
+        for url in ["not a url", "http://", "/relative/path", "ftp://127.0.0.1/file", "file:///etc/passwd"] {
+            let err = default_client().fetch(&RequestSpec::get(url)).await.unwrap_err();
+            assert!(matches!(&err, Error::InvalidUrl { url: u, .. } if u == url), "{url}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn limit_per_host_keeps_one_request_in_flight() {
+        let server = TestServer::start(|_| Reply::ok("x").delay(Duration::from_millis(40))).await;
+        let fetch_four = |c: Client| {
+            let urls: Vec<String> = (0..4).map(|i| server.url(&format!("/{i}"))).collect();
+            async move {
+                let spec: Vec<RequestSpec> = urls.into_iter().map(RequestSpec::get).collect();
+                futures_util::future::join_all(spec.iter().map(|s| c.fetch(s))).await
+            }
+        };
+
+        let limited = client(ClientConfig { limit_per_host: Some(1), ..ClientConfig::default() });
+        for resp in fetch_four(limited).await {
+            assert_eq!(&resp.unwrap().body[..], b"x");
+        }
+        assert_eq!(server.requests().len(), 4);
+        assert_eq!(server.max_in_flight(), 1);
+
+        // The server does see overlap when nothing limits it.
+        fetch_four(default_client()).await;
+        assert!(server.max_in_flight() > 1);
+    }
+}

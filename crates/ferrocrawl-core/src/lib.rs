@@ -11,6 +11,8 @@ pub mod html;
 pub mod request;
 pub mod response;
 pub mod retry;
+#[cfg(test)]
+mod test_server;
 
 pub use client::Client;
 pub use config::ClientConfig;
