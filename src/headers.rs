@@ -94,9 +94,8 @@ impl Headers {
         PyList::new(py, pairs)
     }
 
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let Ok(other) = other.cast::<Headers>() else { return Ok(false) };
-        Ok(self.items == other.get().items)
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Headers>().is_ok_and(|other| self.items == other.get().items)
     }
 
     fn __repr__(&self) -> String {

@@ -1,5 +1,8 @@
 //! The `ferrocrawl._ferrocrawl` extension: pyo3 glue over `ferrocrawl-core`.
 
+// Python methods take `self` whether or not they use it (`release()`, `__aexit__`).
+#![allow(clippy::unused_self)]
+
 mod awaitable;
 mod bridge;
 mod convert;

@@ -21,6 +21,8 @@ use crate::selector::Selector;
 /// Bodies larger than this are decoded with the GIL released.
 const DETACH_DECODE_BYTES: usize = 256 * 1024;
 
+static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct Response {
     head: ResponseHead,
@@ -203,7 +205,6 @@ impl Response {
         content_type: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Py<Ready>> {
         let _ = content_type; // accepted for aiohttp compatibility; any content type is parsed
-        static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
         let loads = match loads {
             Some(f) => f,
             None => JSON_LOADS.import(py, "json", "loads")?.clone(),

@@ -92,7 +92,7 @@ fn pattern(regex: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(b) = pattern.cast::<PyBytes>() {
         return Ok(String::from_utf8_lossy(b.as_bytes()).into_owned());
     }
-    Ok(pattern.extract()?)
+    pattern.extract()
 }
 
 #[pymethods]

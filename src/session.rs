@@ -127,6 +127,7 @@ fn check_concurrency(concurrency: usize) -> PyResult<usize> {
 #[pymethods]
 impl ClientSession {
     #[new]
+    #[allow(clippy::too_many_arguments)] // the keyword arguments of aiohttp's ClientSession
     #[pyo3(signature = (
         *, headers=None, cookies=None, timeout=None, limit=100, limit_per_host=None, proxy=None,
         ssl=None, verify_ssl=None, max_redirects=10, retries=0, retry_backoff=0.5,
@@ -331,6 +332,7 @@ impl ClientSession {
     /// `filename=`, an untrusted name (e.g. a title from the page) joined under `path`,
     /// refused with `UnsafePathError` if it would leave the folder.
     #[pyo3(signature = (url, path, *, filename=None, resume=true, max_size=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)] // keyword arguments, as in the Python signature
     fn download(
         &self,
         py: Python<'_>,
