@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 
-import pytest
-
 import ferrocrawl
+import pytest
 from ferrocrawl import _ferrocrawl
 
 
