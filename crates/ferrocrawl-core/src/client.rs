@@ -37,6 +37,10 @@ pub struct Client {
 struct Shared {
     config: ClientConfig,
     default_key: TransportKey,
+    /// The transport of requests that override nothing: no lock, no key to hash.
+    default_transport: reqwest::Client,
+    /// `config.headers`, parsed once.
+    default_headers: Vec<(HeaderName, HeaderValue)>,
     transports: Mutex<HashMap<TransportKey, reqwest::Client>>,
     jar: reqwest::cookie::Jar,
     limit: Arc<Semaphore>,
@@ -67,17 +71,23 @@ impl Client {
             connect: config.timeouts.connect,
             read: config.timeouts.read,
         };
+        let default_headers = config
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((header_name(k)?, header_value(v)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let default_transport = build_transport(&config, &default_key)?;
         let shared = Shared {
             limit: Arc::new(Semaphore::new(config.limit)),
-            default_key: default_key.clone(),
-            transports: Mutex::new(HashMap::new()),
+            default_transport: default_transport.clone(),
+            default_headers,
+            transports: Mutex::new(HashMap::from([(default_key.clone(), default_transport)])),
+            default_key,
             jar: reqwest::cookie::Jar::default(),
             per_host: Mutex::new(HashMap::new()),
             config,
         };
-        let client = Client { shared: Arc::new(shared) };
-        client.transport(&default_key)?;
-        Ok(client)
+        Ok(Client { shared: Arc::new(shared) })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -155,6 +165,12 @@ impl Client {
 
     fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
         let base = &self.shared.default_key;
+        if spec.proxy.is_none()
+            && spec.tls.is_none()
+            && (timeouts.connect, timeouts.read) == (base.connect, base.read)
+        {
+            return Ok(self.shared.default_transport.clone());
+        }
         let key = TransportKey {
             proxy: spec.proxy.clone().unwrap_or_else(|| base.proxy.clone()),
             tls: spec.tls.clone().unwrap_or_else(|| base.tls.clone()),
@@ -272,16 +288,21 @@ impl Client {
         let config = &self.shared.config;
         let mut headers = HeaderMap::new();
         let mut cookie = String::new();
-        for (name, value) in config.headers.iter().chain(spec.headers.iter()) {
-            let name = header_name(name)?;
+        let mut add = |name: HeaderName, value: HeaderValue| {
             if !same_origin && (name == AUTHORIZATION || name == COOKIE) {
-                continue;
+                return;
             }
             if name == COOKIE {
-                push_cookie(&mut cookie, value);
-                continue;
+                push_cookie(&mut cookie, value.to_str().unwrap_or_default());
+                return;
             }
-            headers.insert(name, header_value(value)?);
+            headers.insert(name, value);
+        };
+        for (name, value) in &self.shared.default_headers {
+            add(name.clone(), value.clone());
+        }
+        for (name, value) in &spec.headers {
+            add(header_name(name)?, header_value(value)?);
         }
         if same_origin {
             for (k, v) in config.cookies.iter().chain(spec.cookies.iter()) {
