@@ -53,8 +53,11 @@ def run_notebook(cells: list[str], timeout: float = 90) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="fc-nb-") as d:
         src, dst = Path(d, "in.ipynb"), Path(d, "out.ipynb")
         nbformat.write(build(cells), src)
+        # kernelspecs often start plain `python`: make that this interpreter
+        path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
         env = dict(
             os.environ,
+            PATH=path,
             PYTHONWARNINGS="ignore",
             JUPYTER_PLATFORM_DIRS="1",
             PYDEVD_DISABLE_FILE_VALIDATION="1",
