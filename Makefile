@@ -35,7 +35,19 @@ build-release:  ## build the extension in place with the full release profile (L
 	$(PIP) install --no-build-isolation --no-deps -e .
 
 .PHONY: install
-install: deps build  ## dev extras + the extension, ready for `make test`
+install: system-deps deps build  ## Debian packages, dev extras and the extension, ready for `make test`
+
+# Debian packages the tests and benchmarks use: the PostgreSQL HTML docs (the selector
+# corpus), nginx and wrk (benchmarks). Installed only when missing; needs root and apt-get.
+SYSTEM_PACKAGES := postgresql-doc-15 nginx-light wrk
+
+.PHONY: system-deps
+system-deps:  ## apt-get install what tests and benchmarks need, if missing
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 .PHONY: wheel
 wheel:  ## build the abi3 release wheel into dist/
@@ -62,7 +74,7 @@ test-python:  ## pytest (local servers only); PYTEST_ARGS=... passes options
 	exit $$rc
 
 .PHONY: test
-test: lint-rust test-rust lint-python test-python  ## everything CI checks
+test: install lint-rust test-rust lint-python test-python  ## everything CI checks (installs what it needs first)
 
 .PHONY: format
 format:  ## apply cargo fmt and ruff format/fix
