@@ -4,9 +4,11 @@
 The notes fetched each detail page one by one with requests and downloaded with a process
 pool (Pool(2)). Here the detail pages come in one `get_many` batch and the videos are written
 by `session.download` (streamed to disk in Rust, `.part` file + atomic rename): no pool, no
-run_in_executor. Parsing stays with lxml's XPath, exactly as in the notes.
+run_in_executor. The notes' XPath expressions run unchanged on `resp.selector()`, parsed in
+Rust (parsel's API: `.get()` / `.getall()` instead of lxml's lists).
 笔记用 requests 逐个请求详情页、用进程池下载；这里详情页用 get_many 一次批量获取，
 视频用 session.download 在 Rust 中流式写盘（.part 临时文件 + 原子重命名），无需线程池/进程池。
+笔记中的 XPath 表达式原样用于 resp.selector()（在 Rust 中解析）。
 
     python examples/pearvideo.py [--base http://127.0.0.1:5000] [--out videos]
 """
@@ -16,11 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from urllib.parse import urljoin
 
 import demo_site
 import ferrocrawl
-from lxml import etree
 
 HEADERS = {
     "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -32,34 +32,34 @@ async def main(base: str, out: str) -> None:
     os.makedirs(out, exist_ok=True)
     async with ferrocrawl.ClientSession(headers=HEADERS) as session:
         url = f"{base}/category_5"
-        page_text = await (await session.get(url)).text()
-        tree = etree.HTML(page_text)
+        tree = (await session.get(url)).selector()  # base URL = the page / 以页面为基准 URL
         li_list = tree.xpath('//*[@id="listvideoListUl"]/li')
         details = []  # (detail_url, name)
         for li in li_list:
-            detail_url = urljoin(url, li.xpath("./div/a/@href")[0])
-            name = li.xpath("./div/a/div[2]/text()")[0] + ".mp4"
+            detail_url = tree.urljoin(li.xpath("./div/a/@href").get())
+            name = li.xpath("./div/a/div[2]/text()").get() + ".mp4"
             print(detail_url, name)
             details.append((detail_url, name))
 
         # all detail pages in one batch / 一次批量请求所有详情页
         pages = await session.get_many([d for d, _ in details], concurrency=16)
         videos = []  # 存储所有视频的链接 / every video's URL
-        for (detail_url, name), resp in zip(details, pages, strict=True):
+        for (_detail_url, name), resp in zip(details, pages, strict=True):
             # a failed URL holds its exception / 失败的位置是异常对象
             if isinstance(resp, Exception):
                 print(name, "详情页失败", resp)
                 continue
-            tree = etree.HTML(await resp.text())
-            video_url = urljoin(detail_url, tree.xpath('//*[@id="JprismPlayer"]/video/@src')[0])
+            detail = resp.selector()
+            video_url = detail.urljoin(detail.xpath('//*[@id="JprismPlayer"]/video/@src').get())
             print(video_url, "视频地址")
             videos.append({"name": name, "url": video_url})
 
         async def get_video_data(dic: dict) -> str:
             print(dic["name"], "正在下载......")
             # the name comes from the page: keep it inside `out` / 名字来自网页，需清洗
-            path = os.path.join(out, ferrocrawl.safe_filename(dic["name"]))
-            saved = await session.download(dic["url"], path)
+            # (filename= refuses names that would leave `out`; safe_filename cleans them)
+            name = ferrocrawl.safe_filename(dic["name"])
+            saved = await session.download(dic["url"], out, filename=name)
             print(dic["name"], "下载成功", os.path.basename(saved))
             return saved
 

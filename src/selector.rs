@@ -189,6 +189,16 @@ impl Selector {
         py.detach(|| self.doc.links(None))
     }
 
+    /// `url` made absolute against the page (its `<base href>`, else `base_url`), like
+    /// Scrapy's `response.urljoin`.
+    fn urljoin(&self, url: &str) -> PyResult<String> {
+        let joined = match self.doc.effective_base(None) {
+            Some(base) => base.join(url.trim()),
+            None => Url::parse(url.trim()),
+        };
+        joined.map(String::from).map_err(|e| PyValueError::new_err(format!("cannot resolve {url:?}: {e}")))
+    }
+
     /// Visible text under this node (no script/style), whitespace-normalised.
     fn text(&self) -> String {
         match self.item.context_node() {

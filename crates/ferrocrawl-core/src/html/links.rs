@@ -8,19 +8,25 @@ use url::Url;
 use super::dom::{Document, NodeData, NodeId};
 
 impl Document {
+    /// The URL relative links resolve against: the first `<base href>` (itself resolved
+    /// against `base_url`, else the document's base URL), else that base URL.
+    pub fn effective_base(&self, base_url: Option<&Url>) -> Option<Url> {
+        let page_base = base_url.or(self.base_url());
+        self.descendants(NodeId::DOCUMENT)
+            .filter_map(|id| self.element(id))
+            .find(|e| e.is_html() && e.name() == "base" && e.attr("href").is_some())
+            .and_then(|e| e.attr("href"))
+            .and_then(|href| Url::options().base_url(page_base).parse(href.trim()).ok())
+            .or_else(|| page_base.cloned())
+    }
+
     /// The `href`s of `<a>` and `<area>` elements, resolved against the first `<base href>`
     /// (itself resolved against `base_url`), else against `base_url`, else the document's own
     /// base URL. Relative links that cannot be resolved, and non-http(s) schemes
     /// (`mailto:`, `javascript:`), are left out.
     pub fn links(&self, base_url: Option<&Url>) -> Vec<String> {
-        let page_base = base_url.or(self.base_url());
-        let base_tag = self
-            .descendants(NodeId::DOCUMENT)
-            .filter_map(|id| self.element(id))
-            .find(|e| e.is_html() && e.name() == "base" && e.attr("href").is_some())
-            .and_then(|e| e.attr("href"))
-            .and_then(|href| Url::options().base_url(page_base).parse(href.trim()).ok());
-        let base = base_tag.as_ref().or(page_base);
+        let effective = self.effective_base(base_url);
+        let base = effective.as_ref();
 
         let mut seen = HashSet::new();
         let mut out = Vec::new();
