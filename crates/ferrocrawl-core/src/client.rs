@@ -217,7 +217,9 @@ impl Client {
         let (resp, history) = self.follow(transport, spec, url, timeouts).await?;
         let head = head_of(&resp);
         let limit = spec.max_body_size.unwrap_or(self.shared.config.max_body_size);
-        let body = read_body(resp, limit, timeouts).await?;
+        // Redirects never turn HEAD into another method, so the final hop is HEAD iff the first was.
+        let is_head = spec.method.eq_ignore_ascii_case("HEAD");
+        let body = read_body(resp, limit, is_head, timeouts).await?;
         Ok(Response { head, body, history, attempts: 1 })
     }
 
@@ -248,7 +250,17 @@ impl Client {
 
             let status = resp.status();
             let location = resp.headers().get(LOCATION).cloned();
-            let (true, Some(location)) = (spec.allow_redirects && status.is_redirection(), location) else {
+            // The statuses that mean "go there" (like reqwest and aiohttp): a Location on a
+            // 300, 304 or 305 is not followed.
+            let redirect = matches!(
+                status,
+                StatusCode::MOVED_PERMANENTLY
+                    | StatusCode::FOUND
+                    | StatusCode::SEE_OTHER
+                    | StatusCode::TEMPORARY_REDIRECT
+                    | StatusCode::PERMANENT_REDIRECT
+            );
+            let (true, Some(location)) = (spec.allow_redirects && redirect, location) else {
                 return Ok((resp, history));
             };
             if history.len() >= max_redirects {
@@ -429,12 +441,20 @@ fn build_transport(config: &ClientConfig, key: &TransportKey) -> Result<reqwest:
 }
 
 /// Reads the whole body, counting decoded bytes against `limit` as they arrive.
-async fn read_body(mut resp: reqwest::Response, limit: u64, timeouts: &Timeouts) -> Result<Bytes> {
+async fn read_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+    is_head: bool,
+    timeouts: &Timeouts,
+) -> Result<Bytes> {
     let url = resp.url().clone();
     let too_large = || Error::BodyTooLarge { url: url.to_string(), limit };
     let encoded = resp.headers().contains_key(reqwest::header::CONTENT_ENCODING);
     let declared = resp.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if !encoded && declared.is_some_and(|n| n > limit) {
+    // A HEAD, 204 or 304 answer has no body whatever its Content-Length says (RFC 9110 §8.6).
+    let status = resp.status();
+    let bodiless = is_head || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
+    if !encoded && !bodiless && declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     // Most bodies arrive in one chunk: keep it without copying.
@@ -676,6 +696,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn only_redirect_statuses_are_followed() {
+        // A Location header on a 304 or 300 is not an instruction to go there.
+        let server = TestServer::start(|req| match req.path.as_str() {
+            "/not-modified" => Reply::status(304).header("Location", "/elsewhere"),
+            "/choices" => Reply::status(300).header("Location", "/elsewhere").body("pick one"),
+            "/permanent" => Reply::redirect(308, "/elsewhere"),
+            _ => Reply::ok("elsewhere"),
+        })
+        .await;
+        let c = default_client();
+        let resp = c.fetch(&RequestSpec::get(server.url("/not-modified"))).await.unwrap();
+        assert_eq!((resp.head.status.as_u16(), resp.history.len()), (304, 0));
+        let resp = c.fetch(&RequestSpec::get(server.url("/choices"))).await.unwrap();
+        assert_eq!((resp.head.status.as_u16(), &resp.body[..]), (300, &b"pick one"[..]));
+        let resp = c.fetch(&RequestSpec::get(server.url("/permanent"))).await.unwrap();
+        assert_eq!((resp.head.status.as_u16(), resp.history.len()), (200, 1));
+        assert_eq!(server.requests().len(), 4);
+    }
+
+    #[tokio::test]
     async fn redirect_to_another_scheme_is_refused() {
         let server = TestServer::start(|_| Reply::redirect(302, "ftp://127.0.0.1/file")).await;
         let err = default_client().fetch(&RequestSpec::get(server.url("/"))).await.unwrap_err();
@@ -729,6 +769,26 @@ mod tests {
         let mut spec = RequestSpec::get(server.url("/bomb"));
         spec.max_body_size = Some(8 << 20);
         assert_eq!(c.fetch(&spec).await.unwrap().body.len(), 4 << 20);
+    }
+
+    #[tokio::test]
+    async fn content_length_of_a_bodiless_answer_is_not_a_body() {
+        // HEAD and 304 carry the Content-Length of the body a GET would get; nothing follows.
+        let server = TestServer::start(|req| match (req.method.as_str(), req.path.as_str()) {
+            ("HEAD", _) => Reply::ok("").header("Content-Length", "2097152"),
+            (_, "/cached") => Reply::status(304).header("Content-Length", "2097152"),
+            _ => Reply::ok(vec![b'x'; 2 << 20]),
+        })
+        .await;
+        let c = client(ClientConfig { max_body_size: 1 << 20, ..ClientConfig::default() });
+        let resp = c.fetch(&RequestSpec::new("HEAD", server.url("/big"))).await.unwrap();
+        assert_eq!(resp.head.status, StatusCode::OK);
+        assert_eq!(resp.head.headers[CONTENT_LENGTH], "2097152");
+        assert!(resp.body.is_empty());
+        let resp = c.fetch(&RequestSpec::get(server.url("/cached"))).await.unwrap();
+        assert_eq!(resp.head.status, StatusCode::NOT_MODIFIED);
+        let err = c.fetch(&RequestSpec::get(server.url("/big"))).await.unwrap_err();
+        assert!(matches!(err, Error::BodyTooLarge { .. }), "{err}");
     }
 
     #[tokio::test]
