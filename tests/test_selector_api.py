@@ -1,0 +1,496 @@
+"""``ferrocrawl.Selector`` API on small handwritten pages: parsel's behaviour, checked against
+parsel itself where parsel has the method (get/getall/default, attrib, chaining, re/re_first),
+and ferrocrawl's own additions (links, urljoin, text, parse_many, SelectorError positions).
+
+Expected values that parsel also produces were taken from parsel 1.12 (lxml 6); the table in
+PARSEL_CASES is checked against parsel at test time, so a parsel change shows up here too.
+Tree differences from lxml (tbody, NUL bytes, ...) are in test_selector_differential.py and at
+the end of this file.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ferrocrawl
+import parsel
+import pytest
+
+from tests.servers.routes_content import GBK_TEXT
+
+PAGE = """<html><head><title> Hi &amp; bye </title></head><body>
+<h1 class="t x">Title <b>bold</b></h1>
+<div class="price">Price: 12.50 EUR, was 13.99 EUR</div>
+<a href="/a?x=1&amp;y=2" id="l1" class="c">A &lt;1&gt;</a><a href="b.html">B</a>
+<img src="i.png"><p>para &amp; more&nbsp;x</p>
+<ul id="listvideoListUl"><li><div><a href="video_1"><div>c</div><div>First</div></a></div></li>
+<li><div><a href="video_2"><div>c</div><div>Second</div></a></div></li></ul>
+</body></html>"""
+
+
+def fc(html: str = PAGE, **kw: Any) -> ferrocrawl.Selector:
+    return ferrocrawl.Selector(text=html, **kw)
+
+
+def ps(html: str = PAGE) -> parsel.Selector:
+    return parsel.Selector(text=html, type="html")
+
+
+# --- get / getall / default ---------------------------------------------------------------
+
+
+def test_get_getall_and_default():
+    sel = fc()
+    assert sel.css("h1::text").get() == "Title "
+    assert sel.xpath("//title/text()").get() == " Hi & bye "
+    assert sel.css("h2::text").get() is None
+    assert sel.css("h2::text").get(default="") == ""
+    assert sel.css("h2::text").get("d") == "d"
+    assert sel.css("h2::text").getall() == []
+    assert sel.css("a").get() == '<a href="/a?x=1&amp;y=2" id="l1" class="c">A &lt;1&gt;</a>'
+    assert sel.css("img").get() == '<img src="i.png">'
+    # parsel's old names
+    assert sel.css("a::attr(href)").extract() == sel.css("a::attr(href)").getall()
+    assert sel.css("a::attr(href)").extract_first() == "/a?x=1&y=2"
+
+
+def test_notes_queries():
+    """The shapes the notes use, on a page shaped like theirs."""
+    sel = fc()
+    hrefs = sel.xpath('//*[@id="listvideoListUl"]/li/div/a/@href').getall()
+    assert hrefs == ["video_1", "video_2"]
+    assert sel.xpath('//*[@id="listvideoListUl"]/li/div/a/div[2]/text()').get() == "First"
+    assert sel.css("ul#listvideoListUl > li a::attr(href)").getall() == hrefs
+
+
+def test_selector_get_on_one_selector():
+    a = fc().css("a")[0]
+    assert isinstance(a, ferrocrawl.Selector)
+    assert a.get() == a.getall()[0]
+    assert a.xpath("./text()").get() == "A <1>"
+    assert a.xpath("@href").get() == "/a?x=1&y=2"
+
+
+def test_xpath_scalars_as_parsel_prints_them():
+    sel = fc()
+    assert sel.xpath("count(//a)").get() == "4.0"
+    assert sel.xpath("count(//a) div 8").get() == "0.5"
+    assert sel.xpath("boolean(//h1)").get() == "1"
+    assert sel.xpath("boolean(//h2)").get() == "0"
+    assert sel.xpath("string(//h1)").get() == "Title bold"
+    assert sel.xpath("normalize-space(//title)").getall() == ["Hi & bye"]
+    assert sel.xpath("//a/@href = '/a?x=1&y=2'").get() == "1"
+
+
+def test_selectorlist_is_a_list_of_selectors():
+    links = fc().css("a")
+    assert isinstance(links, list)
+    assert isinstance(links, ferrocrawl.SelectorList)
+    assert len(links) == 4
+    assert all(isinstance(s, ferrocrawl.Selector) for s in links)
+    assert isinstance(links[1:], ferrocrawl.SelectorList)
+    assert links[1:].getall() == links.getall()[1:]
+    assert [s.get() for s in links] == links.getall()
+
+
+# --- attrib -------------------------------------------------------------------------------
+
+
+def test_attrib():
+    sel = fc()
+    assert sel.css("a").attrib == {"href": "/a?x=1&y=2", "id": "l1", "class": "c"}
+    assert list(sel.css("a")[0].attrib) == ["href", "id", "class"]  # source order
+    assert sel.css("a").attrib["href"] == "/a?x=1&y=2"  # first element's, as in parsel
+    assert sel.css("a")[1].attrib == {"href": "b.html"}
+    assert sel.css("h2").attrib == {}
+    assert sel.css("a::attr(href)")[0].attrib == {}  # not an element
+    assert sel.css("h1::text")[0].attrib == {}
+    assert isinstance(sel.css("h1").attrib, dict)
+
+
+# --- chaining -----------------------------------------------------------------------------
+
+
+def test_chaining():
+    sel = fc()
+    assert sel.xpath("//body").css("a").xpath("@href").getall() == [
+        "/a?x=1&y=2",
+        "b.html",
+        "video_1",
+        "video_2",
+    ]
+    assert sel.xpath("//a").css("::attr(href)").getall()[:2] == ["/a?x=1&y=2", "b.html"]
+    assert sel.css("li").xpath("./div/a/div[2]/text()").getall() == ["First", "Second"]
+    # each selector contributes its results: two <a> parents -> the <img> found twice
+    assert sel.css("a").xpath("..").css("img::attr(src)").getall() == ["i.png", "i.png"]
+    # an absolute path from a context still starts at the document
+    assert sel.css("li").xpath("//title/text()").getall() == [" Hi & bye "] * 2
+    assert sel.css("h2").css("a").getall() == []
+
+
+# --- re / re_first ------------------------------------------------------------------------
+
+
+def test_re_and_re_first():
+    price = fc().css("div.price::text")
+    assert price.re(r"\d+\.\d+") == ["12.50", "13.99"]
+    assert price.re(r"(\d+)\.(\d+)") == ["12", "50", "13", "99"]  # every group
+    assert price.re(r"Price: (?P<extract>\d+\.\d+)") == ["12.50"]  # only `extract`
+    assert price.re(re.compile(r"was (\d+\.\d+)")) == ["13.99"]
+    assert price.re_first(r"was (?P<extract>[\d.]+)") == "13.99"
+    assert price.re_first(r"\d+") == "12"
+    assert price.re_first(r"nope") is None
+    assert price.re_first(r"nope", default="d") == "d"
+    assert price[0].re(r"\d+") == ["12", "50", "13", "99"]
+    assert price[0].re_first(r"EUR") == "EUR"
+
+
+def test_re_on_elements_replaces_entities_like_parsel():
+    sel = fc()
+    # on an element's HTML: entities replaced except &lt; and &amp;, as in parsel
+    assert sel.css("a").re(r'href="([^"]+)"') == ["/a?x=1&amp;y=2", "b.html", "video_1", "video_2"]
+    assert sel.css("a").re(r">([^<]*)<")[0] == "A &lt;1>"
+    assert sel.css("p").re(r"<p>(.*)</p>") == ["para &amp; more\xa0x"]
+    assert sel.css("p").re(r"<p>(.*)</p>", replace_entities=False)[0].startswith("para &amp;")
+
+
+def test_invalid_regex_is_an_error():
+    with pytest.raises((re.error, ValueError)):
+        fc().css("h1::text").re(r"(unclosed")
+
+
+# Each case runs on ferrocrawl and on parsel; the results must be equal.
+PARSEL_CASES: list[tuple[str, Callable[[Any], Any]]] = [
+    ("css get", lambda s: s.css("h1::text").get()),
+    ("css get none", lambda s: s.css("h2::text").get()),
+    ("css get default", lambda s: s.css("h2::text").get(default="")),
+    ("attrib", lambda s: s.css("h1").attrib),
+    ("attrib empty", lambda s: s.css("h2").attrib),
+    ("attrib of [0]", lambda s: s.css("a")[0].attrib),
+    ("attr values", lambda s: s.css("a::attr(href)").getall()),
+    ("re", lambda s: s.css("div.price::text").re(r"\d+\.\d+")),
+    ("re groups", lambda s: s.css("div.price::text").re(r"(\d+)\.(\d+)")),
+    ("re extract", lambda s: s.css("div.price::text").re(r"Price: (?P<extract>\d+\.\d+)")),
+    ("re_first extract", lambda s: s.css("div.price::text").re_first(r"was (?P<extract>[\d.]+)")),
+    ("re_first default", lambda s: s.css("div.price::text").re_first(r"nope", default="d")),
+    ("re on html", lambda s: s.css("a").re(r'href="([^"]+)"')),
+    ("re on html, raw", lambda s: s.css("a").re(r'href="([^"]+)"', replace_entities=False)),
+    ("re text with entity", lambda s: s.css("a").re(r">(.*?)<")),
+    ("re nbsp", lambda s: s.css("p").re(r"<p>(.*)</p>")),
+    ("chain css on xpath", lambda s: s.xpath("//a").css("::attr(href)").getall()),
+    ("chain three", lambda s: s.xpath("//body").css("a").xpath("@href").getall()),
+    ("chain parent", lambda s: s.css("a").xpath("..").css("img::attr(src)").getall()),
+    ("chain absolute", lambda s: s.xpath("//h1").xpath("//title/text()").getall()),
+    ("text of [0]", lambda s: s.xpath("//a")[0].xpath("./text()").get()),
+    ("slice type", lambda s: type(s.css("a")[0:1]).__name__),
+    ("element html", lambda s: s.css("a").get()),
+    ("void element", lambda s: s.css("img").get()),
+    ("count", lambda s: s.xpath("count(//a)").get()),
+    ("boolean", lambda s: s.xpath("//a/@href = '/a?x=1&y=2'").get()),
+    ("string", lambda s: s.xpath("string(//h1)").get()),
+    ("entity text", lambda s: s.css("p::text").get()),
+    ("title re", lambda s: s.css("title::text").re(r"\w+")),
+    ("descendant text", lambda s: s.css("h1 *::text").getall()),
+    ("descendant attr", lambda s: s.css("ul *::attr(id)").getall()),
+    ("grouped css", lambda s: s.css("h1::text, img::attr(src)").getall()),
+    ("xpath union", lambda s: s.xpath("//h1/@class | //img/@src").getall()),
+]
+
+
+@pytest.mark.parametrize("case", PARSEL_CASES, ids=[name for name, _ in PARSEL_CASES])
+def test_same_as_parsel(case):
+    _, fn = case
+    assert fn(fc()) == fn(ps())
+
+
+# --- links / urljoin ----------------------------------------------------------------------
+
+LINKS_PAGE = """<html><head><title>T</title><link rel="stylesheet" href="/css.css"></head><body>
+<a href="/b#x">1</a> <a href="c">2</a> <a href="/b#y">3</a> <a href="mailto:x@y">m</a>
+<a href="javascript:void(0)">j</a> <a>none</a> <map><area href="https://other.example/z"></map>
+<a href=" //cdn.example/q ">p</a> <a href="c?q=1#f">q</a> <a href="HTTPS://Site.Example/b">b</a>
+</body></html>"""
+
+
+def test_links_absolute_fragment_free_deduplicated_in_order():
+    sel = fc(LINKS_PAGE, base_url="https://site.example/dir/page")
+    assert sel.links() == [
+        "https://site.example/b",
+        "https://site.example/dir/c",
+        "https://other.example/z",
+        "https://cdn.example/q",
+        "https://site.example/dir/c?q=1",
+    ]
+
+
+def test_links_base_tag():
+    html = '<head><base href="/root/"></head><a href="x">x</a><a href="https://a.example/y#z">y</a>'
+    sel = fc(html, base_url="http://h.example/a/b")
+    assert sel.links() == ["http://h.example/root/x", "https://a.example/y"]
+    assert sel.urljoin("q?1") == "http://h.example/root/q?1"
+    absolute = '<base href="http://b.example/d/"><a href="x">x</a>'
+    assert fc(absolute).links() == ["http://b.example/d/x"]
+    # the first <base href> counts
+    two = '<base href="http://one.example/"><base href="http://two.example/"><a href="x">x</a>'
+    assert fc(two).links() == ["http://one.example/x"]
+
+
+def test_links_without_a_base_keep_only_absolute():
+    sel = fc('<a href="rel">r</a><a href="http://abs.example/p">a</a>')
+    assert sel.base_url is None
+    assert sel.links() == ["http://abs.example/p"]
+
+
+def test_urljoin_against_base_url():
+    sel = fc("<p>x</p>", base_url="https://site.example/dir/page?x=1")
+    assert sel.base_url == "https://site.example/dir/page?x=1"
+    assert sel.urljoin("other") == "https://site.example/dir/other"
+    assert sel.urljoin("/root") == "https://site.example/root"
+    assert sel.urljoin("?y=2") == "https://site.example/dir/page?y=2"
+    assert sel.urljoin("https://else.example/") == "https://else.example/"
+
+
+# --- text ---------------------------------------------------------------------------------
+
+TEXT_PAGE = """<html><head><title>T</title><style>p { color: red }</style>
+<script>var s = "<p>not text</p>";</script></head><body>
+<p>Hello <b>wo</b>rld</p><p>two
+   lines<br>br</p><noscript>enable js</noscript><template><p>tpl</p></template>
+<ul><li>a</li><li>b</li></ul><script type="application/ld+json">{"a": 1}</script>
+<div>x&nbsp;y &amp; z</div></body></html>"""
+
+
+def test_text_visible_whitespace_normalised():
+    sel = fc(TEXT_PAGE)
+    body = sel.css("body")[0].text()
+    # U+00A0 may stay or become a space; both read the same
+    assert body.replace("\xa0", " ") == "Hello world two lines br a b x y & z"
+    assert "color" not in sel.text()
+    assert "not text" not in sel.text()
+    assert '"a"' not in sel.text()
+    assert sel.text().endswith(body)
+    assert sel.css("ul")[0].text() == "a b"
+    assert sel.css("p")[0].text() == "Hello world"  # inline elements do not split words
+    assert fc("<p>   </p>").text() == ""
+
+
+# --- SelectorError ------------------------------------------------------------------------
+
+# (query, character position of the problem). XPath positions are ferrocrawl's own; CSS
+# positions are where cssselect (parsel) reports the offending token.
+BAD_XPATH = [
+    ("//a[", 4),
+    ("//a[@x=]", 7),
+    ("//a)", 3),
+    ("count(", 6),
+    ("a >> b", 3),
+    ('//a[@title="中文"]]', 16),  # a character index, not a UTF-8 byte offset
+]
+BAD_CSS = [
+    ("p, //a", 3),
+    ("a >> b", 3),
+    ("div ! p", 4),
+    ("a[href=]", 7),
+    ("[1]", 1),
+    ('a[title="中文"] >> b', 15),
+]
+
+
+def _position(e: BaseException) -> int:
+    m = re.search(r"position (\d+)", str(e))
+    assert m, f"no position in {e}"
+    return int(m.group(1))
+
+
+@pytest.mark.parametrize(("query", "pos"), BAD_XPATH, ids=[q for q, _ in BAD_XPATH])
+def test_bad_xpath_raises_selector_error_with_position(query, pos):
+    with pytest.raises(ferrocrawl.SelectorError) as info:
+        fc("<a>x</a>").xpath(query)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, ferrocrawl.FerrocrawlError)
+    assert query in str(info.value)
+    assert _position(info.value) == pos
+
+
+@pytest.mark.parametrize(("query", "pos"), BAD_CSS, ids=[q for q, _ in BAD_CSS])
+def test_bad_css_raises_selector_error_with_position(query, pos):
+    with pytest.raises(ferrocrawl.SelectorError) as info:
+        fc("<a>x</a>").css(query)
+    assert isinstance(info.value, ValueError)
+    assert query in str(info.value)
+    assert _position(info.value) == pos
+
+
+@pytest.mark.parametrize("query", ["a:nope", "a::foo", "p::text span", "a,", "#", "a:not("])
+def test_bad_css_raises_selector_error(query):
+    with pytest.raises(ValueError) as info:
+        fc("<a>x</a>").css(query)
+    assert isinstance(info.value, ferrocrawl.SelectorError)
+    assert 0 <= _position(info.value) <= len(query)
+
+
+def test_selector_error_from_chained_query_and_list():
+    links = fc().css("a")
+    with pytest.raises(ferrocrawl.SelectorError):
+        links.xpath("//a[")
+    with pytest.raises(ferrocrawl.SelectorError):
+        links[0].css("a >> b")
+
+
+# --- hostile HTML -------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(30)
+def test_hostile_100k_nested_divs():
+    depth = 100_000
+    t0 = time.perf_counter()
+    sel = fc("<div>" * depth + "deep" + "</div>" * depth)
+    assert sel.xpath("//text()").getall() == ["deep"]
+    assert sel.text() == "deep"
+    n = float(sel.xpath("count(//div)").get())
+    assert 1 <= n <= depth  # nesting is capped (parsel/lxml: 2046), never a crash
+    assert sel.css("div div div::text").getall() == ["deep"]
+    assert len(sel.get()) < 100 * depth
+    assert time.perf_counter() - t0 < 20
+
+
+@pytest.mark.timeout(30)
+def test_hostile_10mb_attribute():
+    big = "x" * (10 * 1024 * 1024)
+    t0 = time.perf_counter()
+    sel = fc(f'<a href="{big}">link</a><p title="{big}y">p</p>')
+    assert sel.css("a::attr(href)").get() == big
+    assert sel.css("a").attrib["href"] == big
+    assert sel.xpath("string-length(//p/@title)").get() == f"{len(big) + 1}.0"
+    assert sel.xpath("contains(//p/@title, 'y')").get() == "1"
+    assert sel.css("p::text").get() == "p"
+    assert time.perf_counter() - t0 < 20
+
+
+@pytest.mark.timeout(30)
+def test_hostile_nul_bytes():
+    # In text, html5 drops NUL as parsel (which deletes every NUL before parsing) does.
+    for html in ("<p>a\x00b</p>", "\x00<p>ab</p>", "<p>a\x00\x00\x00b</p>"):
+        assert (
+            fc(html).xpath("//p/text()").getall() == ["ab"] == ps(html).xpath("//p/text()").getall()
+        )
+    # Elsewhere html5 makes it U+FFFD (a documented difference: parsel deletes it).
+    assert fc("<p title='a\x00b'>x</p>").css("p::attr(title)").get() == "a\ufffdb"
+    assert fc("<script>a\x00b</script>").xpath("//script/text()").get() == "a\ufffdb"
+    assert fc("<!--a\x00b-->").xpath("//comment()").get() == "<!--a\ufffdb-->"
+    big = fc("\x00" * 1_000_000 + "<p>x</p>")
+    assert big.css("p::text").getall() == ["x"]
+
+
+# --- tree differences from lxml, on pages small enough to read ----------------------------
+
+
+def test_tbody_is_inserted():
+    html = "<table><tr><td>1</td></tr></table>"
+    assert ps(html).xpath("//table/tr/td/text()").getall() == ["1"]
+    assert fc(html).xpath("//table/tr/td/text()").getall() == []
+    assert fc(html).xpath("//table/tbody/tr/td/text()").getall() == ["1"]
+    assert fc(html).css("table td::text").getall() == ps(html).css("table td::text").getall()
+
+
+def test_newline_after_pre_is_dropped():
+    html = "<pre>\nline\n</pre>"
+    assert ps(html).xpath("//pre/text()").get() == "\nline\n"
+    assert fc(html).xpath("//pre/text()").get() == "line\n"
+
+
+def test_link_inside_link_is_split():
+    html = '<p><a href="1"><em>e<a href="2">T</a></em></a></p>'
+    assert ps(html).xpath("count(//a//a)").get() == "1.0"
+    sel = fc(html)
+    assert sel.xpath("count(//a//a)").get() == "0.0"
+    assert sel.css("p").get() == '<p><a href="1"><em>e</em></a><em><a href="2">T</a></em></p>'
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["gbk-header", "gbk-meta", "gb2312-http-equiv"])
+async def test_gbk_page_via_response_selector(server, case):
+    async with ferrocrawl.ClientSession() as s:
+        r = await s.get(server.url(f"/charset/{case}"))
+        sel = r.selector()
+        assert sel.css("title::text").get() == GBK_TEXT
+        assert sel.xpath("//p/text()").get() == GBK_TEXT
+        assert sel.base_url == r.url
+        sel2 = await r.html()
+        assert sel2.css("title::text").get() == GBK_TEXT
+
+
+async def test_gbk_sniffed_page_via_response_selector(server):
+    async with ferrocrawl.ClientSession() as s:
+        r = await s.get(server.url("/charset/gbk-sniff"))
+        assert r.selector().css("p::text").getall() == [GBK_TEXT] * 20
+
+
+async def test_response_selector_links_are_absolute(server):
+    async with ferrocrawl.ClientSession() as s:
+        r = await s.get(server.url("/html5k"))
+        sel = r.selector()
+        assert sel.css("title::text").get() == "Page 5k"
+        links = sel.links()
+        assert links
+        assert links[0] == server.url("/p/0.html")
+        assert links == [server.url(h) for h in sel.css("a::attr(href)").getall()]
+
+
+# --- parse_many ---------------------------------------------------------------------------
+
+BATCH_QUERIES = {
+    "title": "title::text",
+    "links": "//a/@href",
+    "second": '//*[@id="listvideoListUl"]/li[2]//div[2]/text()',
+    "count": "count(//a)",
+    "prices": "div.price::text",
+}
+
+
+async def batch(docs: Sequence[str | bytes], queries: Mapping[str, str], **kw: Any) -> list[Any]:
+    """The batch API in one place, so a change of its shape is one edit."""
+    return await ferrocrawl.parse_many(docs, queries, **kw)
+
+
+def per_page(html: str, queries: Mapping[str, str]) -> dict[str, list[str]]:
+    sel = fc(html)
+    out = {}
+    for name, q in queries.items():
+        is_xpath = q.startswith(("/", "(", "count(", "xpath:"))
+        out[name] = (sel.xpath(q.removeprefix("xpath:")) if is_xpath else sel.css(q)).getall()
+    return out
+
+
+def _docs() -> list[str]:
+    docs = [PAGE, LINKS_PAGE, TEXT_PAGE, "<p>no title</p>", ""]
+    docs += [f"<title>t{i}</title><a href='/{i}'>{i}</a>" * (i % 3 + 1) for i in range(40)]
+    return docs
+
+
+async def test_parse_many_same_as_per_page_calls():
+    docs = _docs()
+    want = [per_page(d, BATCH_QUERIES) for d in docs]
+    assert await batch(docs, BATCH_QUERIES) == want
+    assert await batch(docs, BATCH_QUERIES, threads=2) == want
+    assert await batch(iter(docs), BATCH_QUERIES, threads=1) == want
+
+
+async def test_parse_many_bytes_and_empty():
+    assert await batch([], BATCH_QUERIES) == []
+    got = await batch([PAGE.encode(), "<title>中文</title>".encode("gbk")], {"t": "title::text"})
+    assert got == [{"t": [" Hi & bye "]}, {"t": ["中文"]}]
+
+
+async def test_parse_many_bad_query_raises():
+    with pytest.raises(ferrocrawl.SelectorError):
+        await batch(_docs(), {"ok": "title::text", "bad": "//a["})
+    # an expression that compiles but fails on evaluation fails each page, not the batch
+    got = await batch(["<a>x</a>", "<p>y</p>"], {"n": "count('a')"})
+    assert len(got) == 2
+    assert all(isinstance(g, ferrocrawl.SelectorError) for g in got)
