@@ -117,6 +117,12 @@ impl Client {
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
         let transport = self.transport_for(spec, &timeouts)?;
         let policy = &self.shared.config.retry;
+        // A broken connection may have delivered the request: only idempotent methods are
+        // sent again after one (RFC 9110 §9.2.2). 429/503 say the server did not act on it.
+        let idempotent = matches!(
+            spec.method.to_ascii_uppercase().as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
+        );
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -131,7 +137,7 @@ impl Client {
                 {
                     Some(policy.wait_for_response(attempt, &resp.head.headers))
                 }
-                Err(e) if attempt <= policy.retries && e.is_transient() => {
+                Err(e) if attempt <= policy.retries && idempotent && e.is_transient() => {
                     Some(policy.backoff_after(attempt))
                 }
                 _ => None,
@@ -817,6 +823,20 @@ mod tests {
         calls.store(0, Ordering::SeqCst);
         let resp = default_client().fetch(&RequestSpec::get(server.url("/"))).await.unwrap();
         assert_eq!((resp.head.status.as_u16(), resp.attempts), (503, 1));
+    }
+
+    #[tokio::test]
+    async fn broken_connections_retry_only_idempotent_methods() {
+        let server = TestServer::start(|_| Reply::ok(vec![b'x'; 1000]).truncate(100)).await;
+        let retry = RetryPolicy { retries: 2, backoff: Duration::from_millis(1), ..RetryPolicy::default() };
+        let c = client(ClientConfig { retry, ..ClientConfig::default() });
+        let err = c.fetch(&RequestSpec::get(server.url("/get"))).await.unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        let err = c.fetch(&RequestSpec::new("POST", server.url("/post"))).await.unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths.iter().filter(|p| *p == "/get").count(), 3, "GET: first try + 2 retries");
+        assert_eq!(paths.iter().filter(|p| *p == "/post").count(), 1, "a POST is never sent twice");
     }
 
     #[tokio::test]
