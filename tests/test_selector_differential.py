@@ -71,6 +71,10 @@ BASE_URL = "https://www.postgresql.org/docs/15/"
 CANDIDATE = os.environ.get("FERROCRAWL_DIFF_CANDIDATE", "ferrocrawl")
 EXAMPLES_PER_QUERY = 3
 
+# The first test that uses the corpus fixture runs the whole pass (about 35 s here); the
+# per-test timeout (pyproject.toml) would count it against that one test.
+pytestmark = pytest.mark.timeout(300)
+
 TEXT, VALUE, NODE = "text", "value", "node"
 
 
