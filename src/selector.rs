@@ -57,8 +57,19 @@ impl Selector {
         Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT) }
     }
 
+    /// parsel's results for text and attributes are strings: querying them finds nothing.
+    fn is_string_like(&self) -> bool {
+        match &self.item {
+            Item::Node(id) => matches!(self.doc.data(*id), html::NodeData::Text(_)),
+            _ => true,
+        }
+    }
+
     fn select(&self, py: Python<'_>, query: &html::Query) -> PyResult<Py<PyAny>> {
         let mut items = Vec::new();
+        if self.is_string_like() {
+            return selector_list(py, PyList::empty(py));
+        }
         let run = |items: &mut Vec<Item>| query.select(&self.doc, &self.item, items);
         let result =
             if self.doc.len() > DETACH_QUERY_NODES { py.detach(|| run(&mut items)) } else { run(&mut items) };

@@ -41,6 +41,11 @@ enum Pseudo {
     Text,
     /// `::attr(name)`: the value of attribute `name` of each match that has it.
     Attr(String),
+    /// `X *::text`: every text node under each match of `X`. parsel (cssselect) reads a
+    /// trailing descendant `*` before a pseudo-element as `descendant-or-self::*`.
+    DescendantText,
+    /// `X *::attr(name)`: attribute `name` of each match of `X` and of its descendants.
+    DescendantAttr(String),
 }
 
 impl CssQuery {
@@ -66,7 +71,11 @@ impl CssQuery {
         let scope = doc.is_element(context).then_some(ElementRef { doc, id: context });
         cx.scope_element = scope.map(|e| selectors::Element::opaque(&e));
 
-        let wants_text = self.groups.iter().any(|g| g.pseudo == Pseudo::Text);
+        let wants_text =
+            self.groups.iter().any(|g| matches!(g.pseudo, Pseudo::Text | Pseudo::DescendantText));
+        // Last node id under a `X *::text` match, and per `X *::attr(name)` group.
+        let mut text_until: Option<usize> = None;
+        let mut attr_until: Vec<(&str, usize)> = Vec::new();
         // Elements (offset from `context`) whose text children a `::text` group selects.
         let mut text_parents: Vec<bool> = Vec::new();
         if wants_text {
@@ -91,14 +100,19 @@ impl CssQuery {
                         match &group.pseudo {
                             Pseudo::None => whole = true,
                             Pseudo::Text => text_parents[id.index() - context.index()] = true,
-                            Pseudo::Attr(name) => {
-                                if let Some(i) = element.attrs.iter().position(|a| {
-                                    a.name.local.as_bytes().eq_ignore_ascii_case(name.as_bytes())
-                                }) {
-                                    attrs.push(i as u32);
-                                }
+                            Pseudo::Attr(name) => attrs.extend(attr_index(element, name)),
+                            Pseudo::DescendantText => {
+                                let end = doc.subtree_end(id).index();
+                                text_until = Some(text_until.map_or(end, |u| u.max(end)));
+                            }
+                            Pseudo::DescendantAttr(name) => {
+                                attr_until.push((name, doc.subtree_end(id).index()))
                             }
                         }
+                    }
+                    attr_until.retain(|(_, until)| *until >= id.index());
+                    for (name, _) in &attr_until {
+                        attrs.extend(attr_index(element, name));
                     }
                     if whole {
                         out.push(Item::Node(id));
@@ -109,7 +123,8 @@ impl CssQuery {
                 }
                 NodeData::Text(_) if wants_text && id != context => {
                     let parent = doc.parent(id).expect("a text node has a parent");
-                    if parent >= context && text_parents[parent.index() - context.index()] {
+                    let under_match = text_until.is_some_and(|until| id.index() <= until);
+                    if under_match || (parent >= context && text_parents[parent.index() - context.index()]) {
                         out.push(Item::Node(id));
                     }
                 }
@@ -117,6 +132,14 @@ impl CssQuery {
             }
         }
     }
+}
+
+fn attr_index(element: &super::dom::Element, name: &str) -> Option<u32> {
+    element
+        .attrs
+        .iter()
+        .position(|a| a.name.local.as_bytes().eq_ignore_ascii_case(name.as_bytes()))
+        .map(|i| i as u32)
 }
 
 /// Byte ranges of the top-level comma-separated groups (commas inside `()`, `[]` or strings
@@ -182,11 +205,11 @@ fn parse_group(expr: &str, start: usize, end: usize) -> Result<Group, SelectorEr
     } else {
         selector_text
     };
+    let (selector_text, pseudo) = descendant_star(selector_text, pseudo);
     let mut parser = cssparser::Parser::new(selector_text);
     let selectors =
         SelectorList::parse(&scraper::selector::Parser, &mut parser, ParseRelative::No).map_err(|e| {
-            // Where the parser stopped: just after the offending token.
-            let offset = parser.position().byte_index();
+            let offset = token_start(selector_text, parser.position().byte_index());
             let message = match e.kind {
                 ParseErrorKind::Basic(BasicParseErrorKind::EndOfInput) => "unexpected end".into(),
                 ParseErrorKind::Basic(other) => format!("{other:?}"),
@@ -195,6 +218,37 @@ fn parse_group(expr: &str, start: usize, end: usize) -> Result<Group, SelectorEr
             SelectorError::new(expr, start + offset, format!("invalid CSS selector: {message}"))
         })?;
     Ok(Group { selectors, pseudo })
+}
+
+/// The start of the token that ends at `end`, where cssparser stopped. That is the offending
+/// token or, when the parser had to read one more to know (a dangling combinator), the one
+/// after it; inside `[...]` it is the closing bracket.
+fn token_start(text: &str, end: usize) -> usize {
+    let before = &text[..end.min(text.len())];
+    let is_ident = |c: char| c.is_alphanumeric() || c == '-' || c == '_' || !c.is_ascii();
+    match before.chars().next_back() {
+        None => 0,
+        Some(q @ ('"' | '\'')) => before[..before.len() - 1].rfind(q).unwrap_or(0),
+        Some(c) if is_ident(c) => before.trim_end_matches(is_ident).len(),
+        Some(c) => before.len() - c.len_utf8(),
+    }
+}
+
+/// `X *::text` and `X *::attr(n)` as parsel reads them: `X` with a descendant pseudo.
+fn descendant_star(selector: &str, pseudo: Pseudo) -> (&str, Pseudo) {
+    let trimmed = selector.trim_end();
+    let Some(head) = trimmed.strip_suffix('*') else { return (selector, pseudo) };
+    if head.trim().is_empty()
+        || !head.ends_with(char::is_whitespace)
+        || head.trim_end().ends_with(['>', '+', '~'])
+    {
+        return (selector, pseudo);
+    }
+    match pseudo {
+        Pseudo::Text => (head.trim_end(), Pseudo::DescendantText),
+        Pseudo::Attr(name) => (head.trim_end(), Pseudo::DescendantAttr(name)),
+        other => (selector, other),
+    }
 }
 
 /// `::text` or `::attr(name)` (name bare or quoted), then only whitespace.
@@ -444,9 +498,24 @@ mod tests {
     }
 
     #[test]
+    fn descendant_star_before_a_pseudo_element_is_descendant_or_self() {
+        // parsel: `h1 *::text` is descendant-or-self::h1/descendant-or-self::*/text()
+        let doc =
+            Document::parse(r#"<h1 id=h>Title <b id=b>bold</b></h1><ul id=u><li id=l>x</li></ul>"#, None);
+        let get = |q: &str| css_from(&doc, NodeId::DOCUMENT, q);
+        assert_eq!(get("h1 *::text"), ["Title ", "bold"]);
+        assert_eq!(get("h1 > *::text"), ["bold"]);
+        assert_eq!(get("ul *::attr(id)"), ["u", "l"]);
+        assert_eq!(get("ul > *::attr(id)"), ["l"]);
+    }
+
+    #[test]
     fn errors_name_the_position() {
         let err = CssQuery::parse("a, li > > b").unwrap_err();
-        assert!((8..=11).contains(&err.position), "{err}");
+        assert!((8..=10).contains(&err.position), "{err}");
+        let err = CssQuery::parse("a[title=\"中文\"] >> b").unwrap_err();
+        let culprit = "a[title=\"中文\"] >".len();
+        assert!((culprit..=culprit + 3).contains(&err.position), "{err}");
         assert!(err.message.contains("DanglingCombinator"), "{err}");
         let err = CssQuery::parse("a::before").unwrap_err();
         assert_eq!((err.position, err.message.contains("::before")), (1, true), "{err}");

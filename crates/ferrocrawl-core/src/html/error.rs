@@ -21,7 +21,9 @@ impl SelectorError {
 
 impl fmt::Display for SelectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at position {} in {:?}", self.message, self.position, self.expr)
+        // The position a person counts: characters, not UTF-8 bytes.
+        let chars = self.expr.get(..self.position).map_or(self.position, |p| p.chars().count());
+        write!(f, "{} at position {} in `{}`", self.message, chars, self.expr)
     }
 }
 

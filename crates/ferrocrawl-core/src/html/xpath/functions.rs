@@ -95,7 +95,8 @@ impl Evaluator<'_> {
             }),
             F::Sum => {
                 let nodes = self.node_set(&args[0], pos, ctx, "sum")?;
-                Value::Num(nodes.iter().map(|&n| str_to_number(&self.string_value(n))).sum())
+                // fold from +0.0: f64's `sum()` starts at -0.0, and sum(empty) must print "0.0"
+                Value::Num(nodes.iter().fold(0.0, |acc, &n| acc + str_to_number(&self.string_value(n))))
             }
             F::Floor => Value::Num(self.number(&args[0], ctx)?.floor()),
             F::Ceiling => Value::Num(self.number(&args[0], ctx)?.ceil()),
