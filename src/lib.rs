@@ -15,6 +15,10 @@ mod session;
 
 use pyo3::prelude::*;
 
+// Rust allocations only (Python keeps its own allocator): parsing builds many small nodes.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Resets runtime and loop bridges in a forked child (`os.register_at_fork`).
 #[pyfunction]
 fn _after_fork_in_child() {
