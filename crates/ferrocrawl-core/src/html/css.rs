@@ -106,7 +106,7 @@ impl CssQuery {
                                 text_until = Some(text_until.map_or(end, |u| u.max(end)));
                             }
                             Pseudo::DescendantAttr(name) => {
-                                attr_until.push((name, doc.subtree_end(id).index()))
+                                attr_until.push((name, doc.subtree_end(id).index()));
                             }
                         }
                     }
@@ -500,8 +500,7 @@ mod tests {
     #[test]
     fn descendant_star_before_a_pseudo_element_is_descendant_or_self() {
         // parsel: `h1 *::text` is descendant-or-self::h1/descendant-or-self::*/text()
-        let doc =
-            Document::parse(r#"<h1 id=h>Title <b id=b>bold</b></h1><ul id=u><li id=l>x</li></ul>"#, None);
+        let doc = Document::parse(r"<h1 id=h>Title <b id=b>bold</b></h1><ul id=u><li id=l>x</li></ul>", None);
         let get = |q: &str| css_from(&doc, NodeId::DOCUMENT, q);
         assert_eq!(get("h1 *::text"), ["Title ", "bold"]);
         assert_eq!(get("h1 > *::text"), ["bold"]);
