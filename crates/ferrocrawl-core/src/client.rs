@@ -220,12 +220,18 @@ impl Client {
         url: &Url,
         timeouts: &Timeouts,
     ) -> Result<Response> {
-        let (resp, history) = self.follow(transport, spec, url, timeouts).await?;
-        let head = head_of(&resp);
+        let (mut resp, history) = self.follow(transport, spec, url, timeouts).await?;
+        // Moved, not cloned: the body reader needs only what it reads from `head` below.
+        let head = ResponseHead {
+            status: resp.status(),
+            version: resp.version(),
+            url: resp.url().clone(),
+            headers: std::mem::take(resp.headers_mut()),
+        };
         let limit = spec.max_body_size.unwrap_or(self.shared.config.max_body_size);
         // Redirects never turn HEAD into another method, so the final hop is HEAD iff the first was.
         let is_head = spec.method.eq_ignore_ascii_case("HEAD");
-        let body = read_body(resp, limit, is_head, timeouts).await?;
+        let body = read_body(resp, &head, limit, is_head, timeouts).await?;
         Ok(Response { head, body, history, attempts: 1 })
     }
 
@@ -449,16 +455,17 @@ fn build_transport(config: &ClientConfig, key: &TransportKey) -> Result<reqwest:
 /// Reads the whole body, counting decoded bytes against `limit` as they arrive.
 async fn read_body(
     mut resp: reqwest::Response,
+    head: &ResponseHead,
     limit: u64,
     is_head: bool,
     timeouts: &Timeouts,
 ) -> Result<Bytes> {
-    let url = resp.url().clone();
+    let url = &head.url;
     let too_large = || Error::BodyTooLarge { url: url.to_string(), limit };
-    let encoded = resp.headers().contains_key(reqwest::header::CONTENT_ENCODING);
-    let declared = resp.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let encoded = head.headers.contains_key(reqwest::header::CONTENT_ENCODING);
+    let declared = head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     // A HEAD, 204 or 304 answer has no body whatever its Content-Length says (RFC 9110 §8.6).
-    let status = resp.status();
+    let status = head.status;
     let bodiless = is_head || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
     if !encoded && !bodiless && declared.is_some_and(|n| n > limit) {
         return Err(too_large());
