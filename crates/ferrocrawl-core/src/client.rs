@@ -474,7 +474,7 @@ async fn read_body(
     let mut first: Option<Bytes> = None;
     let mut buf: Option<BytesMut> = None;
     let mut total: u64 = 0;
-    while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest_error(&e, &url, timeouts))? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest_error(&e, url, timeouts))? {
         total += chunk.len() as u64;
         if total > limit {
             return Err(too_large());
