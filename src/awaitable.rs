@@ -14,13 +14,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use tokio::task::AbortHandle;
 
-use crate::bridge::{self, Deliver};
+use crate::bridge::{self, Deliver, Progress};
 
 type Work = Pin<Box<dyn Future<Output = Deliver> + Send>>;
+type MakeWork = Box<dyn FnOnce(Progress) -> Work + Send>;
 
 enum State {
     // The Mutex only makes the (Send) future Sync, as pyclasses must be; it is never contended.
     Idle(std::sync::Mutex<Work>),
+    /// Work that needs the loop's [`Progress`] handle, known only once it is started.
+    IdleWithProgress(std::sync::Mutex<MakeWork>),
     Waiting { fut: Py<PyAny>, abort: AbortHandle },
     Done,
 }
@@ -35,15 +38,33 @@ impl Pending {
         Pending { state: State::Idle(std::sync::Mutex::new(Box::pin(work))) }
     }
 
+    pub fn with_progress<F>(make: impl FnOnce(Progress) -> F + Send + 'static) -> Self
+    where
+        F: Future<Output = Deliver> + Send + 'static,
+    {
+        let make: MakeWork = Box::new(move |progress| Box::pin(make(progress)));
+        Pending { state: State::IdleWithProgress(std::sync::Mutex::new(make)) }
+    }
+
+    fn start(&mut self, py: Python<'_>, spawned: (Py<PyAny>, AbortHandle)) -> PyResult<Py<PyAny>> {
+        let (fut, abort) = spawned;
+        // What asyncio.Future.__await__ does before yielding itself to the Task.
+        fut.bind(py).setattr(intern!(py, "_asyncio_future_blocking"), true)?;
+        self.state = State::Waiting { fut: fut.clone_ref(py), abort };
+        Ok(fut)
+    }
+
     fn step(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::Idle(work) => {
                 let work = work.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let (fut, abort) = bridge::spawn(py, work)?;
-                // What asyncio.Future.__await__ does before yielding itself to the Task.
-                fut.bind(py).setattr(intern!(py, "_asyncio_future_blocking"), true)?;
-                self.state = State::Waiting { fut: fut.clone_ref(py), abort };
-                Ok(fut)
+                let spawned = bridge::spawn(py, work)?;
+                self.start(py, spawned)
+            }
+            State::IdleWithProgress(make) => {
+                let make = make.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let spawned = bridge::spawn_with_progress(py, make)?;
+                self.start(py, spawned)
             }
             State::Waiting { fut, .. } => {
                 let value = fut.bind(py).call_method0(intern!(py, "result"))?;

@@ -26,14 +26,27 @@ use crate::{errors, runtime};
 /// Turns a task's output into a Python value; runs on the loop thread, GIL held.
 pub type Deliver = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
-struct Completion {
-    fut: Py<PyAny>,
-    outcome: std::thread::Result<Deliver>,
+/// Work for the loop thread: resolve a future, or make progress on one still running (a
+/// batch converting its responses while the rest are still being fetched).
+enum Completion {
+    Resolve { fut: Py<PyAny>, outcome: std::thread::Result<Deliver> },
+    Progress(Box<dyn FnOnce(Python<'_>) + Send>),
 }
 
 struct Shared {
     queue: Mutex<Vec<Completion>>,
     waker: UnixStream,
+}
+
+/// A handle a running task uses to have the loop thread do some Python work now (in
+/// queue order, before the task's final result).
+#[derive(Clone)]
+pub struct Progress(Arc<Shared>);
+
+impl Progress {
+    pub fn send(&self, work: impl FnOnce(Python<'_>) + Send + 'static) {
+        self.0.push(Completion::Progress(Box::new(work)));
+    }
 }
 
 impl Shared {
@@ -73,8 +86,12 @@ impl LoopBridge {
 }
 
 fn resolve(py: Python<'_>, completion: Completion) {
-    let fut = completion.fut.bind(py);
-    let value = match completion.outcome {
+    let (fut, outcome) = match completion {
+        Completion::Resolve { fut, outcome } => (fut, outcome),
+        Completion::Progress(work) => return work(py),
+    };
+    let fut = fut.bind(py);
+    let value = match outcome {
         Ok(deliver) => deliver(py),
         Err(panic) => Err(errors::from_panic(py, &*panic)),
     };
@@ -145,13 +162,23 @@ pub fn spawn<F>(py: Python<'_>, work: F) -> PyResult<(Py<PyAny>, AbortHandle)>
 where
     F: Future<Output = Deliver> + Send + 'static,
 {
+    spawn_with_progress(py, |_| work)
+}
+
+/// [`spawn`], for work that also sends [`Progress`] while it runs.
+pub fn spawn_with_progress<M, F>(py: Python<'_>, make: M) -> PyResult<(Py<PyAny>, AbortHandle)>
+where
+    M: FnOnce(Progress) -> F,
+    F: Future<Output = Deliver> + Send + 'static,
+{
     let event_loop = running_loop(py)?;
     let shared = shared_for(py, &event_loop)?;
     let fut = event_loop.call_method0(intern!(py, "create_future"))?.unbind();
     let target = fut.clone_ref(py);
+    let work = make(Progress(shared.clone()));
     let task = runtime::handle().spawn(async move {
         let outcome = AssertUnwindSafe(work).catch_unwind().await;
-        shared.push(Completion { fut: target, outcome });
+        shared.push(Completion::Resolve { fut: target, outcome });
     });
     Ok((fut, task.abort_handle()))
 }

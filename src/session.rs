@@ -265,7 +265,8 @@ impl ClientSession {
     }
 
     /// Fetches every URL, `concurrency` at a time; the list is in input order and a failed
-    /// URL's slot holds its exception instead of a response.
+    /// URL's slot holds its exception instead of a response. Responses become Python objects
+    /// on the (otherwise idle) loop thread as they arrive, while the rest are fetched.
     #[pyo3(signature = (urls, *, concurrency=64, **kwargs))]
     fn get_many(
         &self,
@@ -277,19 +278,23 @@ impl ClientSession {
         let concurrency = check_concurrency(concurrency)?;
         let client = self.client(py)?;
         let specs = self.specs(urls, kwargs)?;
-        Ok(Pending::new(async move {
-            let slots: Vec<_> = stream::iter(specs)
-                .map(|spec| fetch_task(client.clone(), spec))
-                .buffered(concurrency)
-                .collect()
-                .await;
-            Box::new(move |py: Python<'_>| -> PyResult<Py<PyAny>> {
-                let items = slots
-                    .into_iter()
-                    .map(|slot| slot_to_py(py, slot).unwrap_or_else(|e| e.into_value(py).into_any()))
-                    .collect::<Vec<_>>();
-                Ok(PyList::new(py, items)?.into_any().unbind())
-            }) as Deliver
+        let slots = Arc::new(PyList::new(py, (0..specs.len()).map(|_| py.None()))?.unbind());
+        Ok(Pending::with_progress(move |progress| async move {
+            let mut done = stream::iter(specs.into_iter().enumerate())
+                .map(|(i, spec)| {
+                    let client = client.clone();
+                    async move { (i, fetch_task(client, spec).await) }
+                })
+                .buffer_unordered(concurrency);
+            while let Some((i, slot)) = done.next().await {
+                let slots = slots.clone();
+                progress.send(move |py| {
+                    let value = slot_to_py(py, slot).unwrap_or_else(|e| e.into_value(py).into_any());
+                    // set_item on an in-range index of our own list cannot fail
+                    let _ = slots.bind(py).set_item(i, value);
+                });
+            }
+            Box::new(move |py: Python<'_>| Ok(slots.clone_ref(py).into_any())) as Deliver
         }))
     }
 
