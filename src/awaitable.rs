@@ -24,7 +24,10 @@ enum State {
     Idle(std::sync::Mutex<Work>),
     /// Work that needs the loop's [`Progress`] handle, known only once it is started.
     IdleWithProgress(std::sync::Mutex<MakeWork>),
-    Waiting { fut: Py<PyAny>, abort: AbortHandle },
+    Waiting {
+        fut: Py<PyAny>,
+        abort: AbortHandle,
+    },
     Done,
 }
 

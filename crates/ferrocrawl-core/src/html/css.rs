@@ -146,24 +146,10 @@ fn attr_index(element: &super::dom::Element, name: &str) -> Option<u32> {
 /// do not split).
 fn split_groups(expr: &str) -> Vec<(usize, usize)> {
     let mut groups = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<u8>, 0);
-    let bytes = expr.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match (quote, b) {
-            (_, b'\\') => i += 1,
-            (Some(q), _) if b == q => quote = None,
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'(' | b'[') => depth += 1,
-            (None, b')' | b']') => depth -= 1,
-            (None, b',') if depth == 0 => {
-                groups.push((start, i));
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
+    let mut start = 0;
+    for (i, _) in top_level(expr).filter(|&(_, b)| b == b',') {
+        groups.push((start, i));
+        start = i + 1;
     }
     groups.push((start, expr.len()));
     groups
@@ -172,22 +158,29 @@ fn split_groups(expr: &str) -> Vec<(usize, usize)> {
 /// Where a top-level `::` starts in `s`, if anywhere.
 fn find_pseudo(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
-    let (mut depth, mut quote) = (0i32, None::<u8>);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match (quote, b) {
-            (_, b'\\') => i += 1,
-            (Some(q), _) if b == q => quote = None,
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'(' | b'[') => depth += 1,
-            (None, b')' | b']') => depth -= 1,
-            (None, b':') if depth == 0 && bytes.get(i + 1) == Some(&b':') => return Some(i),
-            _ => {}
+    top_level(s).find(|&(i, b)| b == b':' && bytes.get(i + 1) == Some(&b':')).map(|(i, _)| i)
+}
+
+/// The bytes of `s` (with their offsets) outside strings, `()` and `[]`; escapes skipped.
+fn top_level(s: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let bytes = s.as_bytes();
+    let (mut depth, mut quote, mut i) = (0i32, None::<u8>, 0usize);
+    std::iter::from_fn(move || {
+        while let Some(&b) = bytes.get(i) {
+            let at = i;
+            i += 1;
+            match (quote, b) {
+                (_, b'\\') => i += 1,
+                (Some(q), _) if b == q => quote = None,
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'(' | b'[') => depth += 1,
+                (None, b')' | b']') => depth -= 1,
+                (None, _) if depth == 0 => return Some((at, b)),
+                _ => {}
+            }
         }
-        i += 1;
-    }
-    None
+        None
+    })
 }
 
 fn parse_group(expr: &str, start: usize, end: usize) -> Result<Group, SelectorError> {
