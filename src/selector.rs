@@ -162,10 +162,9 @@ impl Selector {
 
     #[pyo3(signature = (regex, replace_entities=true))]
     fn re(&self, py: Python<'_>, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
-        let _ = replace_entities; // entities are always replaced, as parsel's default does
         let re = html::compiled_regex(&pattern(regex)?).map_err(|e| selector_error(py, &e))?;
         let mut out = Vec::new();
-        html::re(&re, &self.value(), &mut out);
+        html::re(&re, &self.value(), replace_entities, &mut out);
         Ok(out)
     }
 
@@ -177,9 +176,8 @@ impl Selector {
         default: Option<Py<PyAny>>,
         replace_entities: bool,
     ) -> PyResult<Py<PyAny>> {
-        let _ = replace_entities;
         let re = html::compiled_regex(&pattern(regex)?).map_err(|e| selector_error(py, &e))?;
-        match html::re_first(&re, &self.value()) {
+        match html::re_first(&re, &self.value(), replace_entities) {
             Some(s) => Ok(PyString::new(py, &s).into_any().unbind()),
             None => Ok(default.unwrap_or_else(|| py.None())),
         }

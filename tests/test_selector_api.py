@@ -500,3 +500,11 @@ async def test_parse_many_bad_query_raises():
     got = await batch(["<a>x</a>", "<p>y</p>"], {"n": "count('a')"})
     assert len(got) == 2
     assert all(isinstance(g, ferrocrawl.SelectorError) for g in got)
+
+
+def test_replace_entities_flag_matches_parsel():
+    html = "<p>x=&amp;quot;1 y=&amp;#65;</p>"
+    for flag in (True, False):
+        got = fc(html).css("p::text").re(r"=(\S+)", replace_entities=flag)
+        assert got == ps(html).css("p::text").re(r"=(\S+)", replace_entities=flag)
+    assert fc(html).css("p::text").re_first(r"=(\S+)", replace_entities=False) == "&quot;1"

@@ -27,23 +27,24 @@ fn error_position(pattern: &str, _err: &regex::Error) -> usize {
     ["(?=", "(?!", "(?<=", "(?<!"].iter().filter_map(|p| pattern.find(p)).min().unwrap_or(0)
 }
 
-/// Appends parsel's `.re()` results for `text`.
-pub fn re(regex: &Regex, text: &str, out: &mut Vec<String>) {
-    extract(regex, text, out, usize::MAX);
+/// Appends parsel's `.re()` results for `text`; `entities` is parsel's `replace_entities`.
+pub fn re(regex: &Regex, text: &str, entities: bool, out: &mut Vec<String>) {
+    extract(regex, text, entities, out, usize::MAX);
 }
 
 /// parsel's `.re_first()`: the first of `.re()`'s results.
-pub fn re_first(regex: &Regex, text: &str) -> Option<String> {
+pub fn re_first(regex: &Regex, text: &str, entities: bool) -> Option<String> {
     let mut out = Vec::new();
-    extract(regex, text, &mut out, 1);
+    extract(regex, text, entities, &mut out, 1);
     out.pop()
 }
 
-fn extract(regex: &Regex, text: &str, out: &mut Vec<String>, limit: usize) {
+fn extract(regex: &Regex, text: &str, entities: bool, out: &mut Vec<String>, limit: usize) {
+    let finish = |s: &str| if entities { replace_entities(s) } else { s.to_owned() };
     let start = out.len();
     if let Some(index) = regex.capture_names().position(|n| n == Some("extract")) {
         if let Some(m) = regex.captures(text).and_then(|c| c.get(index)) {
-            out.push(replace_entities(m.as_str()));
+            out.push(finish(m.as_str()));
         }
         return;
     }
@@ -53,7 +54,7 @@ fn extract(regex: &Regex, text: &str, out: &mut Vec<String>, limit: usize) {
             if out.len() - start >= limit {
                 return;
             }
-            out.push(replace_entities(m.as_str()));
+            out.push(finish(m.as_str()));
         }
         return;
     }
@@ -63,7 +64,7 @@ fn extract(regex: &Regex, text: &str, out: &mut Vec<String>, limit: usize) {
                 return;
             }
             // Python's findall gives "" for a group that did not take part.
-            out.push(replace_entities(caps.get(i).map_or("", |m| m.as_str())));
+            out.push(finish(caps.get(i).map_or("", |m| m.as_str())));
         }
     }
 }
@@ -128,7 +129,7 @@ mod tests {
 
     fn all(pattern: &str, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        re(&compiled_regex(pattern).unwrap(), text, &mut out);
+        re(&compiled_regex(pattern).unwrap(), text, true, &mut out);
         out
     }
 
@@ -139,8 +140,10 @@ mod tests {
         assert_eq!(all(r"(a)|(b)", "ab"), ["a", "", "", "b"]);
         assert_eq!(all(r"(?P<extract>\d+) (\w+)", "1 x 2 y"), ["1"], "named group: first match only");
         assert_eq!(all(r"x=(\S+)", "x=&quot;1&#39;&amp;&lt;&#x41;"), ["\"1'&amp;&lt;A"]);
-        assert_eq!(re_first(&compiled_regex(r"(\d)(\d)").unwrap(), "12 34"), Some("1".into()));
-        assert_eq!(re_first(&compiled_regex("z").unwrap(), "abc"), None);
+        assert_eq!(re_first(&compiled_regex(r"(\d)(\d)").unwrap(), "12 34", true), Some("1".into()));
+        assert_eq!(re_first(&compiled_regex("z").unwrap(), "abc", true), None);
+        let raw = re_first(&compiled_regex(r"x=(\S+)").unwrap(), "x=&quot;1", false);
+        assert_eq!(raw.as_deref(), Some("&quot;1"), "replace_entities=False keeps them");
         let err = compiled_regex(r"a(?=b)").unwrap_err();
         assert_eq!(err.position, 1);
         assert!(compiled_regex("(").is_err());
