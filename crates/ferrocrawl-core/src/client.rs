@@ -29,6 +29,9 @@ struct TransportKey {
     read: Option<Duration>,
 }
 
+/// Size of the per-host semaphore map at which idle hosts are forgotten.
+const PER_HOST_PRUNE_AT: usize = 1024;
+
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -203,6 +206,11 @@ impl Client {
             let key =
                 format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
             let mut map = self.shared.per_host.lock().unwrap_or_else(PoisonError::into_inner);
+            // A broad crawl meets many hosts: forget the idle ones (nobody holds or awaits
+            // their semaphore) once the map grows, so it stays bounded by the hosts in use.
+            if map.len() >= PER_HOST_PRUNE_AT && !map.contains_key(&key) {
+                map.retain(|_, sem| Arc::strong_count(sem) > 1);
+            }
             map.entry(key).or_insert_with(|| Arc::new(Semaphore::new(n))).clone()
         });
         let host = match host {
@@ -830,6 +838,19 @@ mod tests {
         calls.store(0, Ordering::SeqCst);
         let resp = default_client().fetch(&RequestSpec::get(server.url("/"))).await.unwrap();
         assert_eq!((resp.head.status.as_u16(), resp.attempts), (503, 1));
+    }
+
+    #[tokio::test]
+    async fn idle_per_host_limits_are_forgotten() {
+        let c = client(ClientConfig { limit_per_host: Some(2), ..ClientConfig::default() });
+        for port in 1..=(PER_HOST_PRUNE_AT as u16 + 10) {
+            let url = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+            drop(c.acquire(&url).await);
+        }
+        let held = c.acquire(&Url::parse("http://127.0.0.1:1/").unwrap()).await;
+        let size = c.shared.per_host.lock().unwrap().len();
+        assert!(size <= PER_HOST_PRUNE_AT, "map kept {size} idle hosts");
+        drop(held);
     }
 
     #[tokio::test]
