@@ -54,14 +54,6 @@ impl Response {
         })
     }
 
-    pub fn body_bytes(&self) -> &[u8] {
-        &self.body
-    }
-
-    pub fn url_str(&self) -> &str {
-        self.head.url.as_str()
-    }
-
     /// Decodes the body: browser rules unless `encoding` is given. Labels and `errors`
     /// modes outside the WHATWG set (`"latin-1"`, `"backslashreplace"`) go to Python's codecs,
     /// as with `bytes.decode`.

@@ -102,6 +102,20 @@ async fn fetch_task(client: Client, spec: RequestSpec) -> Result<FetchResult, St
     })
 }
 
+/// Every spec fetched, `concurrency` at a time, yielded as each completes with its index.
+fn fetch_all(
+    client: Client,
+    specs: Vec<RequestSpec>,
+    concurrency: usize,
+) -> impl futures_util::Stream<Item = (usize, Result<FetchResult, String>)> {
+    stream::iter(specs.into_iter().enumerate())
+        .map(move |(i, spec)| {
+            let client = client.clone();
+            async move { (i, fetch_task(client, spec).await) }
+        })
+        .buffer_unordered(concurrency)
+}
+
 struct AbortOnDrop(tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {
@@ -280,12 +294,7 @@ impl ClientSession {
         let specs = self.specs(urls, kwargs)?;
         let slots = Arc::new(PyList::new(py, (0..specs.len()).map(|_| py.None()))?.unbind());
         Ok(Pending::with_progress(move |progress| async move {
-            let mut done = stream::iter(specs.into_iter().enumerate())
-                .map(|(i, spec)| {
-                    let client = client.clone();
-                    async move { (i, fetch_task(client, spec).await) }
-                })
-                .buffer_unordered(concurrency);
+            let mut done = fetch_all(client, specs, concurrency);
             while let Some((i, slot)) = done.next().await {
                 let slots = slots.clone();
                 progress.send(move |py| {
@@ -315,10 +324,8 @@ impl ClientSession {
         let specs = self.specs(urls, kwargs)?;
         let (tx, rx) = mpsc::channel(concurrency);
         let producer = async move {
-            let mut results = stream::iter(specs)
-                .map(|spec| fetch_task(client.clone(), spec))
-                .buffer_unordered(concurrency);
-            while let Some(slot) = results.next().await {
+            let mut results = fetch_all(client, specs, concurrency);
+            while let Some((_, slot)) = results.next().await {
                 if tx.send(slot).await.is_err() {
                     break; // the iterator was dropped
                 }

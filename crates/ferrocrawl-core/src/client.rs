@@ -50,6 +50,14 @@ struct Shared {
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
+/// A request spec resolved against the session: URL, method, deadlines, transport.
+struct Prepared {
+    url: Url,
+    method: Method,
+    timeouts: Timeouts,
+    transport: reqwest::Client,
+}
+
 /// Held while a request is in flight; dropping it frees the slots.
 pub struct Permits {
     _host: Option<OwnedSemaphorePermit>,
@@ -109,30 +117,18 @@ impl Client {
             .collect()
     }
 
-    /// Stores a cookie as if `url` had sent `Set-Cookie: <cookie>`.
-    pub fn add_cookie(&self, cookie: &str, url: &Url) {
-        self.shared.jar.add_cookie_str(cookie, url);
-    }
-
     /// Fetches a request to the end: redirects, retries, the whole body.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Response> {
-        let url = prepare_url(spec)?;
-        let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
-        let transport = self.transport_for(spec, &timeouts)?;
+        let req = self.prepare(spec)?;
         let policy = &self.shared.config.retry;
         // A broken connection may have delivered the request: only idempotent methods are
         // sent again after one (RFC 9110 §9.2.2). 429/503 say the server did not act on it.
-        let idempotent = matches!(
-            spec.method.to_ascii_uppercase().as_str(),
-            "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
-        );
+        let idempotent = req.method.is_idempotent();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let permits = self.acquire(&url).await;
-            let result =
-                with_deadline(timeouts.total, url.as_str(), self.attempt(&transport, spec, &url, &timeouts))
-                    .await;
+            let permits = self.acquire(&req.url).await;
+            let result = with_deadline(req.timeouts.total, req.url.as_str(), self.attempt(&req, spec)).await;
             drop(permits);
             let wait = match &result {
                 Ok(resp)
@@ -164,12 +160,19 @@ impl Client {
     /// Sends the request and follows redirects; returns the final response with its body
     /// still unread, for streaming (downloads).
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
+        let req = self.prepare(spec)?;
+        let permits = self.acquire(&req.url).await;
+        let (resp, history) = self.follow(&req, spec).await?;
+        Ok((resp, history, permits))
+    }
+
+    /// What every send needs from a spec, worked out once (not per attempt or hop).
+    fn prepare(&self, spec: &RequestSpec) -> Result<Prepared> {
         let url = prepare_url(spec)?;
+        let method = parse_method(&spec.method)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
         let transport = self.transport_for(spec, &timeouts)?;
-        let permits = self.acquire(&url).await;
-        let (resp, history) = self.follow(&transport, spec, &url, &timeouts).await?;
-        Ok((resp, history, permits))
+        Ok(Prepared { url, method, timeouts, transport })
     }
 
     fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
@@ -221,14 +224,8 @@ impl Client {
         Permits { _host: host, _global: global }
     }
 
-    async fn attempt(
-        &self,
-        transport: &reqwest::Client,
-        spec: &RequestSpec,
-        url: &Url,
-        timeouts: &Timeouts,
-    ) -> Result<Response> {
-        let (mut resp, history) = self.follow(transport, spec, url, timeouts).await?;
+    async fn attempt(&self, req: &Prepared, spec: &RequestSpec) -> Result<Response> {
+        let (mut resp, history) = self.follow(req, spec).await?;
         // Moved, not cloned: the body reader needs only what it reads from `head` below.
         let head = ResponseHead {
             status: resp.status(),
@@ -238,23 +235,22 @@ impl Client {
         };
         let limit = spec.max_body_size.unwrap_or(self.shared.config.max_body_size);
         // Redirects never turn HEAD into another method, so the final hop is HEAD iff the first was.
-        let is_head = spec.method.eq_ignore_ascii_case("HEAD");
-        let body = read_body(resp, &head, limit, is_head, timeouts).await?;
+        let is_head = req.method == Method::HEAD;
+        let body = read_body(resp, &head, limit, is_head, &req.timeouts).await?;
         Ok(Response { head, body, history, attempts: 1 })
     }
 
     /// Sends and follows redirects, checking every hop.
     async fn follow(
         &self,
-        transport: &reqwest::Client,
+        req: &Prepared,
         spec: &RequestSpec,
-        url: &Url,
-        timeouts: &Timeouts,
     ) -> Result<(reqwest::Response, Vec<ResponseHead>)> {
+        let Prepared { transport, timeouts, .. } = req;
         let max_redirects = spec.max_redirects.unwrap_or(self.shared.config.max_redirects);
-        let mut method = parse_method(&spec.method)?;
+        let mut method = req.method.clone();
         let mut body = spec.body.clone();
-        let mut url = url.clone();
+        let mut url = req.url.clone();
         let origin = url.origin();
         let mut history = Vec::new();
         loop {
