@@ -6,6 +6,7 @@
 mod awaitable;
 mod bridge;
 mod convert;
+mod crawl;
 mod errors;
 mod headers;
 mod response;
@@ -51,6 +52,7 @@ fn _ferrocrawl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     awaitable::register(m)?;
     session::register(m)?;
     selector::register(m)?;
+    crawl::register(m)?;
     m.add_class::<headers::Headers>()?;
     m.add_class::<response::Response>()?;
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;

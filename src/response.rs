@@ -89,6 +89,15 @@ impl Response {
         }
     }
 
+    /// The body as read (decoded content-codings, not charset).
+    pub fn raw_body(&self) -> &[u8] {
+        &self.body
+    }
+
+    pub fn content_type_header(&self) -> Option<&str> {
+        self.head.content_type()
+    }
+
     fn decode_in_python(&self, py: Python<'_>, encoding: &str, errors: &str) -> PyResult<Py<PyAny>> {
         Ok(PyBytes::new(py, &self.body).call_method1("decode", (encoding, errors))?.unbind())
     }
@@ -128,7 +137,7 @@ impl Response {
     }
 
     #[getter]
-    fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {
+    pub(crate) fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {
         self.headers
             .get_or_try_init(py, || Py::new(py, Headers::from_map(&self.head.headers)))
             .map(|h| h.clone_ref(py))

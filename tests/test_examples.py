@@ -79,3 +79,13 @@ def test_examples_accept_a_running_site(name):
     with demo_site.running() as base:
         out = run(name, "--base", base)
     assert base in out
+
+
+def test_crawl_pearvideo(tmp_path):
+    out = run("crawl_pearvideo.py", "--out", str(tmp_path / "videos"))
+    assert re.search(r"^列表页 / list: \S+/category_5 \d+ links$", out, re.M)
+    for vid, title in demo_site.VIDEOS:
+        assert re.search(rf"^\S+/{vid} {title} /media/{vid}\.mp4$", out, re.M)
+        assert (tmp_path / "videos" / f"{title}.mp4").read_bytes() == demo_site.video_bytes(vid)
+    # the list page and its four detail pages, each once; nothing else followed
+    assert re.search(r"^pages: 5, status: \{200: 5\}, errors: \{\}$", out, re.M)

@@ -12,6 +12,7 @@ import collections.abc as _abc
 import os as _os
 
 from . import _ferrocrawl
+from ._crawl import Crawler, crawl
 from ._default import delete, get, head, options, patch, post, put, request
 from ._ferrocrawl import (
     BodyTooLarge,
@@ -26,6 +27,7 @@ from ._ferrocrawl import (
     InvalidArgument,
     InvalidURL,
     ManyIter,
+    Page,
     ProtocolError,
     RedirectError,
     RequestTimeout,
@@ -62,6 +64,7 @@ __all__ = [
     "ClientSession",
     "ClientTimeout",
     "ConnectError",
+    "Crawler",
     "FerrocrawlError",
     "HTTPStatusError",
     "Headers",
@@ -69,6 +72,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidURL",
     "ManyIter",
+    "Page",
     "ProtocolError",
     "RedirectError",
     "RequestTimeout",
@@ -80,6 +84,7 @@ __all__ = [
     "TooManyRedirects",
     "UnsafePathError",
     "__version__",
+    "crawl",
     "delete",
     "get",
     "head",

@@ -58,6 +58,10 @@ pub enum Error {
     #[error("refused to write {path:?}: {reason}")]
     UnsafePath { path: String, reason: String },
 
+    /// A bug: a panic caught in a task. Never expected; reported instead of a crash or hang.
+    #[error("internal error: {reason}")]
+    Internal { reason: String },
+
     #[error("I/O error on {path}: {source}")]
     Io {
         path: String,
@@ -79,7 +83,7 @@ impl Error {
             | Error::BodyTooLarge { url, .. }
             | Error::HttpStatus { url, .. }
             | Error::Protocol { url, .. } => Some(url),
-            Error::InvalidArgument { .. } | Error::UnsafePath { .. } | Error::Io { .. } => None,
+            Error::InvalidArgument { .. } | Error::UnsafePath { .. } | Error::Io { .. } | Error::Internal { .. } => None,
         }
     }
 

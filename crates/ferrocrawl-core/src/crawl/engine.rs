@@ -1,0 +1,776 @@
+//! The crawl loop. One driver task owns the frontier (no lock) and decides what to fetch;
+//! fetch tasks run on the whole runtime and do the per-page CPU work (decoding, links,
+//! canonical URLs, extract rules) in parallel; the driver only queues what they found and
+//! hands pages on.
+//!
+//! Backpressure is a bounded page channel: a fetch starts only with a reserved slot in it,
+//! so a consumer that stops reading stops the fetching and memory stays flat. A page's
+//! links reach the frontier before the page reaches the consumer, and the consumer's
+//! acknowledgements reach the frontier in order after them: a resumed crawl loses nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use reqwest::header::{LOCATION, RETRY_AFTER};
+use reqwest::StatusCode;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::canon::{canonicalize, fingerprint, host_key};
+use super::config::{CrawlConfig, MAX_REDIRECTS, MAX_RETRY_WAIT, MAX_ROBOTS_WAITS};
+use super::extract::{is_html, selected_hrefs, Follow};
+use super::frontier::{Fingerprint, Frontier, Lease, Request};
+use super::page::Page;
+use super::robots::{RobotsCache, RobotsStatus};
+use super::sitemap::{self, SitemapLimits};
+use super::stats::{Snapshot, Stats};
+use crate::html::{extract_links, resolve_href, Document};
+use crate::{charset, Client, Error, RequestSpec, Response, Result};
+
+/// Statuses worth another attempt (Scrapy's RETRY_HTTP_CODES, less the Cloudflare ones).
+const RETRY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
+/// Bodies at least this large are analysed on the blocking pool, not a runtime worker.
+const BLOCKING_ANALYSIS_BYTES: usize = 256 * 1024;
+/// Wait before asking again for a robots.txt that was unavailable.
+const ROBOTS_RETRY: Duration = Duration::from_secs(10);
+
+enum Command {
+    Add(Vec<Url>, u32),
+    Ack(Vec<u64>),
+    Stop { abandon: bool },
+    /// The consumer saw the end: make the state durable, then answer.
+    Close(oneshot::Sender<Result<()>>),
+}
+
+/// The consumer's side of a running crawl.
+pub struct CrawlHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    pages: tokio::sync::Mutex<mpsc::Receiver<Page>>,
+    stats: Arc<Stats>,
+    fatal: Arc<Mutex<Option<Error>>>,
+}
+
+impl CrawlHandle {
+    /// Queues `urls` (policy-checked and deduplicated like links) at `depth`.
+    pub fn add(&self, urls: Vec<Url>, depth: u32) {
+        let _ = self.commands.send(Command::Add(urls, depth));
+    }
+
+    /// Stops scheduling; in-flight fetches finish (or are abandoned) and the state is kept.
+    pub fn stop(&self, abandon: bool) {
+        let _ = self.commands.send(Command::Stop { abandon });
+    }
+
+    /// Acknowledges the pages of the previous batch (the consumer has them), then waits for
+    /// up to `max` more. An empty batch is the end, returned once the state is durable.
+    pub async fn next_batch(&self, acked: Vec<u64>, max: usize) -> Result<Vec<Page>> {
+        if !acked.is_empty() {
+            let _ = self.commands.send(Command::Ack(acked));
+        }
+        let mut batch = Vec::new();
+        let received = self.pages.lock().await.recv_many(&mut batch, max.max(1)).await;
+        if received > 0 {
+            return Ok(batch);
+        }
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Close(tx)).is_ok() {
+            rx.await.unwrap_or(Ok(()))?;
+        }
+        match self.fatal.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            Some(e) => Err(e),
+            None => Ok(batch),
+        }
+    }
+
+    pub fn stats(&self) -> Snapshot {
+        self.stats.snapshot()
+    }
+}
+
+/// What fetch tasks share.
+struct Ctx {
+    client: Client,
+    cfg: CrawlConfig,
+    stats: Arc<Stats>,
+    robots: RobotsCache,
+}
+
+/// Something a task finished.
+enum Output {
+    /// The page slot reserved for the fetch comes back with it.
+    Fetch(Lease, Fetched, mpsc::OwnedPermit<Page>),
+    Robots(String, Url, RobotsStatus),
+    Sitemap(Vec<Url>),
+}
+
+/// How one fetch ended.
+enum Fetched {
+    Page { page: Box<Page>, found: Vec<(Fingerprint, Request)> },
+    Redirect(Option<(Fingerprint, Request)>),
+    Retry { wait: Duration, back_off: bool },
+}
+
+/// Builds a crawl: the handle for the consumer and the driver future to spawn on a runtime.
+/// `start` are the start URLs (depth 0); the frontier may already hold a resumed crawl.
+pub fn start<F: Frontier>(
+    client: Client,
+    cfg: CrawlConfig,
+    frontier: F,
+    start: Vec<Url>,
+) -> (CrawlHandle, impl std::future::Future<Output = ()> + Send) {
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (pages_tx, pages_rx) = mpsc::channel(cfg.buffer.max(1));
+    let stats = Arc::new(Stats::default());
+    let fatal = Arc::new(Mutex::new(None));
+    let handle = CrawlHandle {
+        commands,
+        pages: tokio::sync::Mutex::new(pages_rx),
+        stats: stats.clone(),
+        fatal: fatal.clone(),
+    };
+    let robots = RobotsCache::new(&cfg.user_agent);
+    let ctx = Arc::new(Ctx { client, cfg, stats, robots });
+    let driver = Driver {
+        produced: frontier.counts().done,
+        frontier,
+        ctx,
+        tasks: JoinSet::new(),
+        fetching: 0,
+        pages: Some(pages_tx),
+        permits: Vec::new(),
+        commands: command_rx,
+        parked: HashMap::new(),
+        sitemap_hosts: HashSet::new(),
+        acks: Vec::new(),
+        rate_next: Instant::now(),
+        stopping: false,
+        closed: false,
+    };
+    let run = async move {
+        let mut driver = driver;
+        if let Err(e) = driver.run(start).await {
+            *fatal.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+            driver.pages = None;
+            driver.permits.clear();
+            driver.tasks.abort_all();
+            driver.drain_commands().await;
+        }
+    };
+    (handle, run)
+}
+
+struct Driver<F> {
+    frontier: F,
+    ctx: Arc<Ctx>,
+    tasks: JoinSet<Output>,
+    /// Fetch tasks running (robots and sitemap tasks are not counted).
+    fetching: usize,
+    /// `None` once the consumer has been told the crawl is over.
+    pages: Option<mpsc::Sender<Page>>,
+    /// Page-channel slots reserved for fetches about to start.
+    permits: Vec<mpsc::OwnedPermit<Page>>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Leases waiting for their host's robots.txt (the fetch of it is running).
+    parked: HashMap<String, Vec<Lease>>,
+    /// Start hosts whose sitemaps are read once their robots.txt is known.
+    sitemap_hosts: HashSet<String>,
+    /// Leases done without a page (redirects, robots refusals) and pages the consumer has.
+    acks: Vec<u64>,
+    rate_next: Instant,
+    /// Pages produced, by this run and any earlier run of the same state.
+    produced: u64,
+    stopping: bool,
+    /// Stopped at once: in-flight fetches were abandoned.
+    closed: bool,
+}
+
+impl<F: Frontier> Driver<F> {
+    async fn run(&mut self, start: Vec<Url>) -> Result<()> {
+        if self.ctx.cfg.sitemaps {
+            for url in &start {
+                if !self.sitemap_hosts.insert(host_key(url)) {
+                    continue;
+                }
+                if !self.ctx.cfg.robots {
+                    self.spawn_sitemaps(url.clone(), Vec::new());
+                }
+            }
+        }
+        self.add(start, 0).await?;
+        loop {
+            self.flush_acks().await?;
+            self.schedule().await?;
+            self.publish_counts();
+            if self.pages.is_some() && self.is_over() {
+                self.pages = None; // the consumer sees the end once it has taken every page
+                self.permits.clear();
+            }
+            let wake = self.next_wake();
+            let want_permit = self.wants_permit();
+            let pages = self.pages.clone();
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(Command::Close(reply)) => {
+                        self.flush_acks().await?;
+                        let _ = reply.send(self.frontier.flush().await);
+                        return Ok(());
+                    }
+                    Some(command) => self.command(command).await?,
+                    None => {
+                        // The consumer is gone: unacknowledged pages come back on resume.
+                        self.tasks.abort_all();
+                        return self.frontier.flush().await;
+                    }
+                },
+                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => match joined {
+                    Ok(output) => self.output(output).await?,
+                    // Fetch tasks catch their own panics; a robots or sitemap task that
+                    // panicked leaves its host parked, which is a bug worth stopping for.
+                    Err(e) if e.is_panic() => {
+                        return Err(Error::Internal { reason: panic_message(e) });
+                    }
+                    Err(_) => {}
+                },
+                Ok(permit) = async { pages.expect("wants_permit implies a channel").reserve_owned().await }, if want_permit => {
+                    self.permits.push(permit);
+                }
+                () = sleep_until(wake), if wake.is_some() => {}
+            }
+        }
+    }
+
+    /// Whether nothing more will ever be delivered.
+    fn is_over(&self) -> bool {
+        if self.closed {
+            return true;
+        }
+        let counts = self.frontier.counts();
+        let idle = self.fetching == 0 && self.parked.is_empty();
+        let max_reached = self.ctx.cfg.max_pages.is_some_and(|max| self.produced >= max);
+        let nothing_left = counts.queued == 0 && self.tasks.is_empty();
+        // Waiting for the consumer's acknowledgements lets it add URLs from the last pages.
+        (self.stopping || max_reached) && idle || nothing_left && counts.unacked == 0
+    }
+
+    fn wants_permit(&self) -> bool {
+        self.pages.is_some() && self.permits.is_empty() && self.may_start() && self.frontier.counts().queued > 0
+    }
+
+    /// Whether limits other than the frontier's politeness allow one more fetch.
+    fn may_start(&self) -> bool {
+        let cfg = &self.ctx.cfg;
+        !self.stopping
+            && self.fetching < cfg.concurrency
+            && cfg.max_pages.is_none_or(|max| self.produced + (self.fetching as u64) < max)
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        if !self.may_start() || self.pages.is_none() {
+            return None;
+        }
+        let ready = self.frontier.next_ready()?;
+        Some(if self.ctx.cfg.rate.is_some() { ready.max(self.rate_next) } else { ready })
+    }
+
+    /// Starts every fetch the limits allow now.
+    async fn schedule(&mut self) -> Result<()> {
+        while self.may_start() && self.pages.is_some() {
+            let now = Instant::now();
+            if self.ctx.cfg.rate.is_some() && now < self.rate_next {
+                return Ok(());
+            }
+            // Each fetch needs a page slot; take the free ones without waiting.
+            while self.permits.len() < self.ctx.cfg.concurrency - self.fetching {
+                let Some(Ok(permit)) = self.pages.clone().map(mpsc::Sender::try_reserve_owned) else { break };
+                self.permits.push(permit);
+            }
+            let room = if self.ctx.cfg.rate.is_some() { 1 } else { self.permits.len() };
+            let room = match self.ctx.cfg.max_pages {
+                Some(max) => room.min(usize::try_from(max - self.produced).unwrap_or(usize::MAX) - self.fetching),
+                None => room,
+            };
+            if room == 0 {
+                return Ok(());
+            }
+            let leases = self.frontier.pop(now, room).await?;
+            if leases.is_empty() {
+                return Ok(());
+            }
+            for lease in leases {
+                self.dispatch(lease, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks robots.txt for a popped lease, then starts its fetch.
+    async fn dispatch(&mut self, lease: Lease, now: Instant) -> Result<()> {
+        let permit = self.permits.pop().expect("schedule reserves a page slot per lease");
+        if self.ctx.cfg.robots {
+            match self.ctx.robots.peek(&lease.req.url) {
+                None => {
+                    let host = host_key(&lease.req.url);
+                    let waiting = self.parked.entry(host.clone()).or_default();
+                    if waiting.is_empty() {
+                        self.spawn_robots(host, lease.req.url.clone());
+                    }
+                    waiting.push(lease);
+                    self.permits.push(permit);
+                    return Ok(());
+                }
+                Some(RobotsStatus::Rules(rules)) if !rules.is_allowed(&lease.req.url) => {
+                    Stats::bump(&self.ctx.stats.robots_denied);
+                    self.frontier.finish(&lease).await?;
+                    self.acks.push(lease.id);
+                    self.permits.push(permit);
+                    return Ok(());
+                }
+                Some(RobotsStatus::Rules(_)) => {}
+                Some(RobotsStatus::Unavailable) if lease.req.attempt < MAX_ROBOTS_WAITS => {
+                    let mut lease = lease;
+                    lease.req.attempt += 1;
+                    self.permits.push(permit);
+                    return self.frontier.requeue(lease, now + ROBOTS_RETRY).await;
+                }
+                Some(RobotsStatus::Unavailable) => {
+                    let reason = "its host's robots.txt stayed unavailable (5xx or unreachable)".to_owned();
+                    let error = Error::Protocol { url: lease.req.url.to_string(), reason };
+                    let page = failed_page(&lease, error, None, Duration::ZERO);
+                    return self.deliver(lease, Box::new(page), Vec::new(), permit).await;
+                }
+            }
+        }
+        if let Some(rate) = self.ctx.cfg.rate {
+            self.rate_next = self.rate_next.max(now) + Duration::from_secs_f64(1.0 / rate);
+        }
+        self.fetching += 1;
+        Stats::bump(&self.ctx.stats.requests);
+        let ctx = self.ctx.clone();
+        self.tasks.spawn(async move {
+            // A panic becomes this page's error, not a lost lease.
+            let fetched = AssertUnwindSafe(fetch(&ctx, &lease)).catch_unwind().await.unwrap_or_else(|panic| {
+                let reason = panic_text(&*panic);
+                let error = Error::Internal { reason };
+                Fetched::Page { page: Box::new(failed_page(&lease, error, None, Duration::ZERO)), found: Vec::new() }
+            });
+            Output::Fetch(lease, fetched, permit)
+        });
+        Ok(())
+    }
+
+    fn spawn_robots(&mut self, host: String, url: Url) {
+        let ctx = self.ctx.clone();
+        self.tasks.spawn(async move {
+            let status = ctx.robots.get(&ctx.client, &url).await;
+            Output::Robots(host, url, status)
+        });
+    }
+
+    fn spawn_sitemaps(&mut self, origin: Url, from_robots: Vec<String>) {
+        let ctx = self.ctx.clone();
+        self.tasks.spawn(async move {
+            let urls = sitemap::discover(&ctx.client, &origin, &from_robots, &SitemapLimits::default()).await;
+            Output::Sitemap(urls)
+        });
+    }
+
+    async fn output(&mut self, output: Output) -> Result<()> {
+        match output {
+            Output::Fetch(lease, fetched, permit) => {
+                self.fetching -= 1;
+                self.fetched(lease, fetched, permit).await
+            }
+            Output::Robots(host, url, status) => {
+                if let RobotsStatus::Rules(rules) = &status {
+                    if let Some(delay) = rules.crawl_delay() {
+                        self.frontier.set_host_delay(&host, delay.max(self.ctx.cfg.delay));
+                    }
+                    if self.ctx.cfg.robots && self.sitemap_hosts.remove(&host) {
+                        self.spawn_sitemaps(url.clone(), rules.sitemaps().to_vec());
+                    }
+                }
+                let now = Instant::now();
+                for lease in self.parked.remove(&host).unwrap_or_default() {
+                    self.frontier.requeue(lease, now).await?;
+                }
+                Ok(())
+            }
+            Output::Sitemap(urls) => self.add(urls, 0).await,
+        }
+    }
+
+    async fn fetched(&mut self, lease: Lease, fetched: Fetched, permit: mpsc::OwnedPermit<Page>) -> Result<()> {
+        match fetched {
+            Fetched::Page { page, found } => self.deliver(lease, page, found, permit).await,
+            Fetched::Redirect(target) => {
+                Stats::bump(&self.ctx.stats.redirects);
+                if let Some(target) = target {
+                    self.frontier.push(vec![target]).await?;
+                }
+                self.frontier.finish(&lease).await?;
+                self.acks.push(lease.id);
+                Ok(())
+            }
+            Fetched::Retry { wait, back_off } => {
+                Stats::bump(&self.ctx.stats.retries);
+                let at = Instant::now() + wait;
+                if back_off {
+                    self.frontier.back_off(&host_key(&lease.req.url), at);
+                }
+                let mut lease = lease;
+                lease.req.attempt += 1;
+                self.frontier.requeue(lease, at).await
+            }
+        }
+    }
+
+    /// Queues what the page found, then hands the page to the consumer in the slot reserved
+    /// for it.
+    async fn deliver(
+        &mut self,
+        lease: Lease,
+        page: Box<Page>,
+        found: Vec<(Fingerprint, Request)>,
+        permit: mpsc::OwnedPermit<Page>,
+    ) -> Result<()> {
+        if !found.is_empty() {
+            self.frontier.push(found).await?;
+        }
+        self.frontier.finish(&lease).await?;
+        self.produced += 1;
+        let error_kind = page.error.as_ref().map(error_kind);
+        let bytes = page.response.as_ref().map_or(0, |r| r.body.len());
+        self.ctx.stats.record_page(&host_key(&page.url), page.status(), bytes, error_kind);
+        if self.ctx.cfg.max_pages.is_some_and(|max| self.produced >= max) {
+            self.stopping = true;
+        }
+        // After an abandoning stop the consumer has seen the end: the page stays
+        // unacknowledged and comes back on resume.
+        if !self.closed {
+            permit.send(*page);
+        }
+        Ok(())
+    }
+
+    async fn command(&mut self, command: Command) -> Result<()> {
+        match command {
+            Command::Add(urls, depth) => self.add(urls, depth).await,
+            Command::Ack(ids) => {
+                self.acks.extend(ids);
+                Ok(())
+            }
+            Command::Stop { abandon } => {
+                self.stopping = true;
+                if abandon {
+                    self.tasks.abort_all();
+                    self.fetching = 0;
+                    self.parked.clear();
+                    self.closed = true;
+                }
+                Ok(())
+            }
+            Command::Close(_) => unreachable!("handled by the loop"),
+        }
+    }
+
+    /// Queues URLs from outside a page (start URLs, sitemaps, Python).
+    async fn add(&mut self, urls: Vec<Url>, depth: u32) -> Result<()> {
+        let policy = &self.ctx.cfg.policy;
+        let mut reqs = Vec::with_capacity(urls.len());
+        for url in urls {
+            let url = canonicalize(&url);
+            if policy.check(&url, depth).is_err() {
+                Stats::bump(&self.ctx.stats.filtered);
+                continue;
+            }
+            reqs.push((fingerprint(&url), Request::new(url, depth)));
+        }
+        if !reqs.is_empty() {
+            self.frontier.push(reqs).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush_acks(&mut self) -> Result<()> {
+        if self.acks.is_empty() {
+            return Ok(());
+        }
+        let acks = std::mem::take(&mut self.acks);
+        self.frontier.ack(&acks).await
+    }
+
+    fn publish_counts(&self) {
+        let counts = self.frontier.counts();
+        let stats = &self.ctx.stats;
+        stats.queued.store(counts.queued as u64, std::sync::atomic::Ordering::Relaxed);
+        stats.in_flight.store(self.fetching as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// After a fatal error: answer the consumer's last commands, then end.
+    async fn drain_commands(&mut self) {
+        while let Some(command) = self.commands.recv().await {
+            if let Command::Close(reply) = command {
+                let _ = reply.send(Ok(()));
+                return;
+            }
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    panic_text(&*e.into_panic())
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(ToString::to_string)
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a crawl task panicked".to_owned())
+}
+
+/// The stats name of an error's kind.
+pub fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::InvalidUrl { .. } => "invalid_url",
+        Error::Timeout { .. } => "timeout",
+        Error::Connect { .. } => "connect",
+        Error::Tls { .. } => "tls",
+        Error::TooManyRedirects { .. } => "too_many_redirects",
+        Error::BadRedirect { .. } => "redirect_refused",
+        Error::BodyTooLarge { .. } => "body_too_large",
+        Error::HttpStatus { .. } => "http_status",
+        Error::Protocol { .. } => "protocol",
+        _ => "other",
+    }
+}
+
+/// One fetch: the request, then retry, redirect or page.
+async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
+    let req = &lease.req;
+    let mut spec = RequestSpec::get(req.url.as_str());
+    spec.allow_redirects = false;
+    if let Some(referer) = &req.referer {
+        spec.headers.push(("Referer".to_owned(), referer.clone()));
+    }
+    let started = Instant::now();
+    let result = ctx.client.fetch(&spec).await;
+    let elapsed = started.elapsed();
+    let retries_left = req.attempt < ctx.cfg.retries;
+    let resp = match result {
+        Err(e) if retries_left && e.is_transient() => {
+            return Fetched::Retry { wait: backoff(ctx.cfg.retry_backoff, req.attempt), back_off: false };
+        }
+        Err(e) => return Fetched::Page { page: Box::new(failed_page(lease, e, None, elapsed)), found: Vec::new() },
+        Ok(resp) => resp,
+    };
+    let status = resp.head.status.as_u16();
+    if retries_left && RETRY_STATUSES.contains(&status) {
+        let asked = retry_after(&resp);
+        let wait = asked.unwrap_or_else(|| backoff(ctx.cfg.retry_backoff, req.attempt));
+        return Fetched::Retry { wait, back_off: asked.is_some() || matches!(status, 429 | 503) };
+    }
+    if is_redirect(resp.head.status) {
+        if let Some(location) = resp.head.headers.get(LOCATION) {
+            let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+            return redirect(ctx, lease, resp, &location, elapsed);
+        }
+    }
+    let analysed = if resp.body.len() >= BLOCKING_ANALYSIS_BYTES {
+        let cfg = ctx.cfg.clone();
+        let lease = lease.clone();
+        tokio::task::spawn_blocking(move || analyse(&cfg, &lease, resp, elapsed))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    } else {
+        analyse(&ctx.cfg, lease, resp, elapsed)
+    };
+    for _ in 0..analysed.filtered {
+        Stats::bump(&ctx.stats.filtered);
+    }
+    Fetched::Page { page: analysed.page, found: analysed.found }
+}
+
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// A redirect hop becomes a queued request of its own (policy-checked and deduplicated like
+/// a link), or a page saying why it was not followed.
+fn redirect(ctx: &Ctx, lease: &Lease, resp: Response, location: &str, elapsed: Duration) -> Fetched {
+    let req = &lease.req;
+    let refuse = |reason: String| Error::BadRedirect {
+        url: req.url.to_string(),
+        location: location.to_owned(),
+        reason,
+    };
+    let fail = |error: Error, resp: Response| Fetched::Page {
+        page: Box::new(failed_page(lease, error, Some(resp), elapsed)),
+        found: Vec::new(),
+    };
+    let target = match req.url.join(location.trim()) {
+        Ok(t) if matches!(t.scheme(), "http" | "https") && t.has_host() => canonicalize(&t),
+        Ok(t) => return fail(refuse(format!("scheme {:?} is not http or https", t.scheme())), resp),
+        Err(e) => return fail(refuse(e.to_string()), resp),
+    };
+    if req.redirects >= MAX_REDIRECTS {
+        let first = req.first_url.clone().unwrap_or_else(|| req.url.to_string());
+        return fail(Error::TooManyRedirects { url: first, max: MAX_REDIRECTS as usize }, resp);
+    }
+    if let Err(refusal) = ctx.cfg.policy.check(&target, req.depth) {
+        return fail(refuse(format!("{} (not followed)", refusal.as_str())), resp);
+    }
+    let next = Request {
+        url: target.clone(),
+        depth: req.depth,
+        referer: req.referer.clone(),
+        first_url: Some(req.first_url.clone().unwrap_or_else(|| req.url.to_string())),
+        redirects: req.redirects + 1,
+        attempt: 0,
+    };
+    Fetched::Redirect(Some((fingerprint(&target), next)))
+}
+
+/// A page that failed: the error, and the response if there was one.
+fn failed_page(lease: &Lease, error: Error, response: Option<Response>, elapsed: Duration) -> Page {
+    let req = &lease.req;
+    Page {
+        lease_id: lease.id,
+        url: req.url.clone(),
+        request_url: req.first_url.clone().unwrap_or_else(|| req.url.to_string()),
+        depth: req.depth,
+        referer: req.referer.clone(),
+        elapsed,
+        response,
+        data: Vec::new(),
+        links: Vec::new(),
+        error: Some(error),
+    }
+}
+
+struct Analysed {
+    page: Box<Page>,
+    found: Vec<(Fingerprint, Request)>,
+    filtered: usize,
+}
+
+/// The per-page CPU work: decode, links (a streaming pass unless a rule needs the tree),
+/// canonical URLs, policy, fingerprints, extract rules.
+fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) -> Analysed {
+    let req = &lease.req;
+    let status = resp.head.status.as_u16();
+    let error = RETRY_STATUSES.contains(&status).then(|| Error::HttpStatus {
+        url: req.url.to_string(),
+        status,
+        reason: resp.head.reason().to_owned(),
+    });
+    let mut page = Page {
+        lease_id: lease.id,
+        url: req.url.clone(),
+        request_url: req.first_url.clone().unwrap_or_else(|| req.url.to_string()),
+        depth: req.depth,
+        referer: req.referer.clone(),
+        elapsed,
+        response: None,
+        data: Vec::new(),
+        links: Vec::new(),
+        error,
+    };
+    let mut found = Vec::new();
+    let mut filtered = 0;
+    if (200..300).contains(&status) && is_html(resp.head.content_type()) {
+        let decoded = charset::decode(&resp.body, resp.head.content_type());
+        let text = &decoded.text;
+        let needs_dom = cfg.extract.needs_dom() || matches!(cfg.follow, Follow::Query(_));
+        let doc = needs_dom.then(|| Document::parse(text, Some(req.url.clone())));
+        let links = match &doc {
+            Some(doc) => doc.links_encoded(&req.url, decoded.encoding),
+            None => extract_links(text, &req.url, decoded.encoding),
+        };
+        let followed: Vec<Url> = match (&cfg.follow, &doc) {
+            (Follow::All, _) => links.clone(),
+            (Follow::Query(q), Some(doc)) => {
+                let base = doc.effective_base(Some(&req.url)).unwrap_or_else(|| req.url.clone());
+                selected_hrefs(q, doc)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|href| resolve_href(href, &base, decoded.encoding))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        page.links = links.iter().map(|u| canonicalize(u).into()).collect();
+        let referer = req.url.to_string();
+        for url in followed {
+            let url = canonicalize(&url);
+            if cfg.policy.check(&url, req.depth + 1).is_err() {
+                filtered += 1;
+                continue;
+            }
+            let mut next = Request::new(url, req.depth + 1);
+            next.referer = Some(referer.clone());
+            found.push((fingerprint(&next.url), next));
+        }
+        if !cfg.extract.is_empty() {
+            page.data = cfg.extract.apply(doc.as_ref(), text).unwrap_or_default();
+        }
+    }
+    page.response = Some(resp);
+    Analysed { page: Box::new(page), found, filtered }
+}
+
+/// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS), capped.
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    let ceiling = base.saturating_mul(1 << attempt.min(16)).min(MAX_RETRY_WAIT);
+    ceiling.mul_f64(jitter())
+}
+
+/// A number in [0.5, 1): enough spread that a batch of failures does not retry in lockstep.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(u64::from(std::process::id()));
+    0.5 + (h.finish() >> 11) as f64 / (1u64 << 53) as f64 / 2.0
+}
+
+/// `Retry-After` in seconds or as an HTTP date, capped.
+fn retry_after(resp: &Response) -> Option<Duration> {
+    let value = resp.head.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(value).ok()?.duration_since(std::time::SystemTime::now()).unwrap_or_default(),
+    };
+    Some(wait.min(MAX_RETRY_WAIT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let base = Duration::from_millis(100);
+        for attempt in 0..5 {
+            let wait = backoff(base, attempt);
+            let ceiling = base * (1 << attempt);
+            assert!(wait >= ceiling / 2 && wait <= ceiling, "{attempt}: {wait:?}");
+        }
+        assert!(backoff(base, 30) <= MAX_RETRY_WAIT);
+    }
+
+    #[test]
+    fn error_kinds_are_named() {
+        let e = Error::Timeout { url: "u".into(), kind: crate::TimeoutKind::Total, after: Duration::ZERO };
+        assert_eq!(error_kind(&e), "timeout");
+    }
+}
