@@ -1,0 +1,3 @@
+pub mod canon;
+
+pub use canon::host_key;
