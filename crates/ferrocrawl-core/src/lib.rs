@@ -1,9 +1,10 @@
 //! ferrocrawl's engine, free of Python: the HTTP client, text decoding, downloads and HTML
-//! querying. The `ferrocrawl` extension crate is the only place that knows about pyo3.
+//! querying, and the crawler's parts. The `ferrocrawl` extension crate is the only place that knows about pyo3.
 
 pub mod charset;
 pub mod client;
 pub mod config;
+pub mod crawl;
 pub mod download;
 pub mod error;
 pub mod files;
