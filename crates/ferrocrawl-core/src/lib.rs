@@ -4,6 +4,7 @@
 pub mod charset;
 pub mod client;
 pub mod config;
+pub mod crawl;
 pub mod download;
 pub mod error;
 pub mod files;

@@ -1,0 +1,4 @@
+//! The crawler: frontier (queue, seen-set, politeness) and its stores.
+
+pub mod frontier;
+pub mod store;
