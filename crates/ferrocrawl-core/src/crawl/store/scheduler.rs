@@ -1,0 +1,802 @@
+//! The scheduling core every local store shares: seen-set, per-host FIFO queues, a min-heap of
+//! hosts by ready time (the Heritrix / StormCrawler shape), leases and politeness. Popping
+//! touches only the hosts at the top of the heap, never a scan of hosts or URLs.
+//!
+//! Memory per queued URL is what a broad crawl pays most, so a queued request is a 64-byte
+//! `Slot` in one slab (the URL kept as text, parsed back into a `Url` when popped; an `Url`
+//! alone is 88 bytes) and each host's queue is a linked list through the slab, so a host with
+//! one URL costs no queue allocation of its own.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use crate::crawl::frontier::{Fingerprint, FrontierCounts, Lease, Politeness, Request};
+
+/// End of a linked list in the slab.
+const NIL: u32 = u32::MAX;
+
+/// A queued request, or a free slab entry (empty text, `next` = next free).
+struct Slot {
+    /// The URL, followed by the redirect chain's first URL when there is one: one allocation
+    /// for both.
+    text: Box<str>,
+    /// Shared by the links of one page (consecutive pushes with the same referer).
+    referer: Option<Arc<str>>,
+    fp: Fingerprint,
+    url_len: u32,
+    depth: u32,
+    redirects: u32,
+    attempt: u32,
+    next: u32,
+}
+
+impl Slot {
+    fn vacant(next: u32) -> Slot {
+        Slot {
+            text: Box::default(),
+            referer: None,
+            fp: 0,
+            url_len: 0,
+            depth: 0,
+            redirects: 0,
+            attempt: 0,
+            next,
+        }
+    }
+
+    fn new(fp: Fingerprint, req: Request, referer: Option<Arc<str>>) -> Slot {
+        let mut text = String::from(req.url);
+        let url_len = text.len() as u32;
+        if let Some(first) = req.first_url {
+            text.push_str(&first);
+        }
+        Slot {
+            text: text.into_boxed_str(),
+            referer,
+            fp,
+            url_len,
+            depth: req.depth,
+            redirects: req.redirects,
+            attempt: req.attempt,
+            next: NIL,
+        }
+    }
+
+    fn into_request(self) -> Request {
+        let (url, first) = self.text.split_at(self.url_len as usize);
+        Request {
+            // Only `Url` serialisations are queued (pushed ones, and rows checked on load), and
+            // parsing a serialisation gives the same `Url` back.
+            url: Url::parse(url).expect("a queued URL is a Url's serialisation"),
+            depth: self.depth,
+            referer: self.referer.map(|r| String::from(&*r)),
+            first_url: (!first.is_empty()).then(|| first.to_owned()),
+            redirects: self.redirects,
+            attempt: self.attempt,
+        }
+    }
+}
+
+struct Host {
+    name: Arc<str>,
+    /// FIFO through the slab.
+    head: u32,
+    tail: u32,
+    len: u32,
+    in_flight: u32,
+    last_start: Option<Instant>,
+    /// robots Crawl-delay (the crawl's delay still applies when larger).
+    delay: Option<Duration>,
+    backoff_until: Option<Instant>,
+    /// The ticket of this host's live entry in the ready heap; 0 = not in the heap.
+    ticket: u64,
+}
+
+impl Host {
+    fn new(name: Arc<str>) -> Host {
+        Host {
+            name,
+            head: NIL,
+            tail: NIL,
+            len: 0,
+            in_flight: 0,
+            last_start: None,
+            delay: None,
+            backoff_until: None,
+            ticket: 0,
+        }
+    }
+
+    /// When the next start may happen. `None` = at once. `Option`'s order puts `None` first,
+    /// so `max` combines the constraints.
+    fn ready_at(&self, crawl_delay: Duration) -> Option<Instant> {
+        let delay = self.delay.map_or(crawl_delay, |d| d.max(crawl_delay));
+        let after_start = self.last_start.map(|t| t.checked_add(delay).unwrap_or(t));
+        after_start.max(self.backoff_until)
+    }
+
+    fn is_idle(&self) -> bool {
+        self.len == 0 && self.in_flight == 0
+    }
+}
+
+/// A heap entry: a host, or a requeued slot, due at `at` (`None` = at once). `ticket` is
+/// unique and increasing, so equal times pop in insertion order (round robin across hosts)
+/// and an entry whose host has moved on is recognised as stale.
+struct Due {
+    at: Option<Instant>,
+    ticket: u64,
+    host: Arc<str>,
+    /// The requeued slot (delayed heap only).
+    slot: u32,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        self.ticket == other.ticket
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.ticket).cmp(&(other.at, other.ticket))
+    }
+}
+
+struct LeaseState {
+    fp: Fingerprint,
+    host: Arc<str>,
+    finished: bool,
+}
+
+pub(crate) struct Scheduler {
+    per_host: u32,
+    delay: Duration,
+    seen: HashSet<Fingerprint>,
+    slots: Vec<Slot>,
+    free: u32,
+    hosts: HashMap<Arc<str>, Host>,
+    /// Hosts with queued work and a free in-flight slot, by ready time (lazily corrected:
+    /// an entry may be earlier than the host's real ready time, never later).
+    ready: BinaryHeap<Reverse<Due>>,
+    /// Requeued slots, by the time they may run again.
+    delayed: BinaryHeap<Reverse<Due>>,
+    /// Idle hosts kept only for politeness, by the time they can be forgotten.
+    idle: BinaryHeap<Reverse<Due>>,
+    leases: HashMap<u64, LeaseState>,
+    next_lease: u64,
+    next_ticket: u64,
+    queued: usize,
+    in_flight: usize,
+    unacked: usize,
+    done: u64,
+    /// The latest `now` given to `pop` (or creation time): what `next_ready` answers for "at once".
+    clock: Instant,
+    last_referer: Option<Arc<str>>,
+    key: String,
+}
+
+impl Scheduler {
+    pub(crate) fn new(p: Politeness) -> Scheduler {
+        Scheduler {
+            per_host: u32::try_from(p.per_host.max(1)).unwrap_or(u32::MAX),
+            delay: p.delay,
+            seen: HashSet::new(),
+            slots: Vec::new(),
+            free: NIL,
+            hosts: HashMap::new(),
+            ready: BinaryHeap::new(),
+            delayed: BinaryHeap::new(),
+            idle: BinaryHeap::new(),
+            leases: HashMap::new(),
+            next_lease: 1,
+            next_ticket: 1,
+            queued: 0,
+            in_flight: 0,
+            unacked: 0,
+            done: 0,
+            clock: Instant::now(),
+            last_referer: None,
+            key: String::new(),
+        }
+    }
+
+    /// Queues the requests never seen; `on_new` sees each new one before it is queued (the
+    /// SQLite store persists it). Returns how many were new.
+    pub(crate) fn push(
+        &mut self,
+        reqs: Vec<(Fingerprint, Request)>,
+        mut on_new: impl FnMut(Fingerprint, &Request),
+    ) -> usize {
+        let mut new = 0;
+        for (fp, req) in reqs {
+            if self.seen.insert(fp) {
+                on_new(fp, &req);
+                self.enqueue(fp, req);
+                new += 1;
+            }
+        }
+        new
+    }
+
+    /// Marks `fp` seen without queueing it (a done row loaded from disk).
+    #[allow(dead_code)] // the SQLite store's, next commit
+    pub(crate) fn mark_seen(&mut self, fp: Fingerprint) -> bool {
+        self.seen.insert(fp)
+    }
+
+    /// Queues a request whose fingerprint is already marked seen.
+    pub(crate) fn enqueue(&mut self, fp: Fingerprint, mut req: Request) {
+        let referer = req.referer.take().map(|r| match &self.last_referer {
+            Some(last) if **last == *r => last.clone(),
+            _ => {
+                let shared: Arc<str> = Arc::from(r);
+                self.last_referer = Some(shared.clone());
+                shared
+            }
+        });
+        let mut key = std::mem::take(&mut self.key);
+        host_key(&req.url, &mut key);
+        let idx = self.alloc(Slot::new(fp, req, referer));
+        self.queued += 1;
+        link_back(&mut self.slots, host_entry(&mut self.hosts, &key), idx);
+        self.schedule(&key);
+        self.key = key;
+    }
+
+    #[allow(dead_code)] // the SQLite store's, next commit
+    pub(crate) fn set_done(&mut self, done: u64) {
+        self.done = done;
+    }
+
+    pub(crate) fn pop(&mut self, now: Instant, max: usize) -> Vec<Lease> {
+        self.clock = self.clock.max(now);
+        self.promote_delayed(now);
+        self.forget_idle(now);
+        let mut out = Vec::new();
+        while out.len() < max {
+            match self.ready.peek() {
+                Some(Reverse(top)) if top.at.is_none_or(|t| t <= now) => {}
+                _ => break,
+            }
+            let Some(Reverse(due)) = self.ready.pop() else { break };
+            let Some(host) = self.hosts.get_mut(&*due.host) else { continue };
+            if host.ticket != due.ticket {
+                continue;
+            }
+            host.ticket = 0;
+            if host.len == 0 || host.in_flight >= self.per_host {
+                continue; // cannot happen: scheduled hosts have work and a free slot
+            }
+            let at = host.ready_at(self.delay);
+            if at.is_some_and(|t| t > now) {
+                // Backed off or its delay grew since it was scheduled.
+                let ticket = next(&mut self.next_ticket);
+                host.ticket = ticket;
+                self.ready.push(Reverse(Due { at, ticket, host: due.host, slot: NIL }));
+                continue;
+            }
+            let idx = host.head;
+            host.head = self.slots[idx as usize].next;
+            if host.head == NIL {
+                host.tail = NIL;
+            }
+            host.len -= 1;
+            host.in_flight += 1;
+            host.last_start = Some(now);
+            if host.len > 0 && host.in_flight < self.per_host {
+                let ticket = next(&mut self.next_ticket);
+                host.ticket = ticket;
+                self.ready.push(Reverse(Due {
+                    at: host.ready_at(self.delay),
+                    ticket,
+                    host: due.host.clone(),
+                    slot: NIL,
+                }));
+            }
+            let slot = self.take(idx);
+            let id = next(&mut self.next_lease);
+            self.leases.insert(id, LeaseState { fp: slot.fp, host: due.host, finished: false });
+            self.in_flight += 1;
+            out.push(Lease { id, req: slot.into_request() });
+        }
+        out
+    }
+
+    pub(crate) fn next_ready(&self) -> Option<Instant> {
+        let host = self.ready.peek().map(|Reverse(d)| d.at.unwrap_or(self.clock));
+        let delayed = self.delayed.peek().map(|Reverse(d)| d.at.unwrap_or(self.clock));
+        match (host, delayed) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub(crate) fn finish(&mut self, lease: &Lease) {
+        let Some(state) = self.leases.get_mut(&lease.id) else { return };
+        if state.finished {
+            return;
+        }
+        state.finished = true;
+        let host = state.host.clone();
+        self.in_flight -= 1;
+        self.unacked += 1;
+        self.release(&host);
+    }
+
+    /// Returns the fingerprint when the lease was known.
+    pub(crate) fn requeue(&mut self, lease: Lease, at: Instant) -> Option<Fingerprint> {
+        let state = self.leases.remove(&lease.id)?;
+        if state.finished {
+            self.unacked -= 1;
+        } else {
+            self.in_flight -= 1;
+            self.release(&state.host);
+        }
+        let referer = lease.req.referer.clone().map(Arc::from);
+        let slot = self.alloc(Slot::new(state.fp, lease.req, referer));
+        self.queued += 1;
+        let ticket = next(&mut self.next_ticket);
+        self.delayed.push(Reverse(Due { at: Some(at), ticket, host: state.host, slot }));
+        Some(state.fp)
+    }
+
+    /// Retires the leases; returns the fingerprints of the known ones.
+    pub(crate) fn ack(&mut self, lease_ids: &[u64]) -> Vec<Fingerprint> {
+        let mut fps = Vec::with_capacity(lease_ids.len());
+        for id in lease_ids {
+            let Some(state) = self.leases.remove(id) else { continue };
+            if state.finished {
+                self.unacked -= 1;
+            } else {
+                self.in_flight -= 1;
+                self.release(&state.host);
+            }
+            self.done += 1;
+            fps.push(state.fp);
+        }
+        fps
+    }
+
+    pub(crate) fn set_host_delay(&mut self, host: &str, delay: Duration) {
+        let Some(h) = self.hosts.get_mut(host) else { return };
+        let before = h.ready_at(self.delay);
+        h.delay = Some(delay);
+        if h.ticket != 0 && h.ready_at(self.delay) < before {
+            // The heap entry is now late: replace it (the old one becomes stale).
+            h.ticket = 0;
+            let name = h.name.clone();
+            self.schedule(&name);
+        }
+    }
+
+    pub(crate) fn back_off(&mut self, host: &str, until: Instant) {
+        let h = host_entry(&mut self.hosts, host);
+        h.backoff_until = h.backoff_until.max(Some(until));
+        if h.is_idle() {
+            let name = h.name.clone();
+            self.push_idle(name, Some(until));
+        }
+        // A scheduled host keeps its (now early) heap entry: pop corrects it.
+    }
+
+    pub(crate) fn counts(&self) -> FrontierCounts {
+        FrontierCounts {
+            queued: self.queued,
+            in_flight: self.in_flight,
+            unacked: self.unacked,
+            seen: self.seen.len(),
+            done: self.done,
+        }
+    }
+
+    /// Puts `host` in the ready heap if it has work, a free slot and no live entry.
+    fn schedule(&mut self, host: &str) {
+        let Some(h) = self.hosts.get_mut(host) else { return };
+        if h.ticket != 0 || h.len == 0 || h.in_flight >= self.per_host {
+            return;
+        }
+        let ticket = next(&mut self.next_ticket);
+        h.ticket = ticket;
+        self.ready.push(Reverse(Due { at: h.ready_at(self.delay), ticket, host: h.name.clone(), slot: NIL }));
+    }
+
+    /// A lease of `host` ended: its slot is free.
+    fn release(&mut self, host: &str) {
+        let Some(h) = self.hosts.get_mut(host) else { return };
+        h.in_flight -= 1;
+        if h.is_idle() {
+            let (name, at) = (h.name.clone(), h.ready_at(self.delay));
+            self.push_idle(name, at);
+        } else {
+            self.schedule(host);
+        }
+    }
+
+    fn push_idle(&mut self, host: Arc<str>, at: Option<Instant>) {
+        let ticket = next(&mut self.next_ticket);
+        self.idle.push(Reverse(Due { at, ticket, host, slot: NIL }));
+    }
+
+    /// Requeued slots due by `now` join their host's queue.
+    fn promote_delayed(&mut self, now: Instant) {
+        while self.delayed.peek().is_some_and(|Reverse(d)| d.at.is_none_or(|t| t <= now)) {
+            let Some(Reverse(due)) = self.delayed.pop() else { break };
+            let host = host_entry(&mut self.hosts, &due.host);
+            link_back(&mut self.slots, host, due.slot);
+            self.schedule(&due.host);
+        }
+    }
+
+    /// Drops hosts with nothing queued or in flight whose politeness no longer matters, so
+    /// a broad crawl's host map holds only active hosts.
+    fn forget_idle(&mut self, now: Instant) {
+        while self.idle.peek().is_some_and(|Reverse(d)| d.at.is_none_or(|t| t <= now)) {
+            let Some(Reverse(due)) = self.idle.pop() else { break };
+            let Some(h) = self.hosts.get(&*due.host) else { continue };
+            if !h.is_idle() {
+                continue; // busy again: it comes back here when it drains
+            }
+            let at = h.ready_at(self.delay);
+            if at.is_some_and(|t| t > now) {
+                self.push_idle(due.host, at);
+            } else {
+                self.hosts.remove(&*due.host);
+            }
+        }
+    }
+
+    fn alloc(&mut self, slot: Slot) -> u32 {
+        if self.free == NIL {
+            self.slots.push(slot);
+            u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 queued requests")
+        } else {
+            let idx = self.free;
+            self.free = std::mem::replace(&mut self.slots[idx as usize], slot).next;
+            idx
+        }
+    }
+
+    fn take(&mut self, idx: u32) -> Slot {
+        let slot = std::mem::replace(&mut self.slots[idx as usize], Slot::vacant(self.free));
+        self.free = idx;
+        self.queued -= 1;
+        if self.queued == 0 {
+            // Every slot is free: give the slab's memory back.
+            self.slots = Vec::new();
+            self.free = NIL;
+        }
+        slot
+    }
+}
+
+fn next(counter: &mut u64) -> u64 {
+    let n = *counter;
+    *counter += 1;
+    n
+}
+
+fn host_entry<'a>(hosts: &'a mut HashMap<Arc<str>, Host>, key: &str) -> &'a mut Host {
+    if !hosts.contains_key(key) {
+        let name: Arc<str> = Arc::from(key);
+        hosts.insert(name.clone(), Host::new(name));
+    }
+    hosts.get_mut(key).expect("just inserted")
+}
+
+fn link_back(slots: &mut [Slot], host: &mut Host, idx: u32) {
+    slots[idx as usize].next = NIL;
+    if host.tail == NIL {
+        host.head = idx;
+    } else {
+        slots[host.tail as usize].next = idx;
+    }
+    host.tail = idx;
+    host.len += 1;
+}
+
+/// `"host:port"`, port explicit, like `crawl::canon::host_key` (kept here so the stores do
+/// not allocate a key per push).
+fn host_key(url: &Url, out: &mut String) {
+    out.clear();
+    out.push_str(url.host_str().unwrap_or(""));
+    let _ = write!(out, ":{}", url.port_or_known_default().unwrap_or(0));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn req(url: &str) -> Request {
+        Request {
+            url: Url::parse(url).unwrap(),
+            depth: 0,
+            referer: None,
+            first_url: None,
+            redirects: 0,
+            attempt: 0,
+        }
+    }
+
+    /// Fingerprint stand-in: tests only need distinct values per URL.
+    fn fp(url: &str) -> Fingerprint {
+        url.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    fn push(s: &mut Scheduler, urls: &[&str]) -> usize {
+        s.push(urls.iter().map(|u| (fp(u), req(u))).collect(), |_, _| {})
+    }
+
+    fn urls(leases: &[Lease]) -> Vec<&str> {
+        leases.iter().map(|l| l.req.url.as_str()).collect()
+    }
+
+    fn sched(per_host: usize, delay: Duration) -> Scheduler {
+        Scheduler::new(Politeness { per_host, delay })
+    }
+
+    #[test]
+    fn duplicates_are_queued_once() {
+        let mut s = sched(8, Duration::ZERO);
+        assert_eq!(push(&mut s, &["http://a.test/1", "http://a.test/2", "http://a.test/1"]), 2);
+        assert_eq!(push(&mut s, &["http://a.test/2", "http://a.test/3"]), 1);
+        let t0 = Instant::now();
+        let leases = s.pop(t0, 100);
+        assert_eq!(urls(&leases), ["http://a.test/1", "http://a.test/2", "http://a.test/3"]);
+        s.ack(&leases.iter().map(|l| l.id).collect::<Vec<_>>());
+        // Done URLs stay seen.
+        assert_eq!(push(&mut s, &["http://a.test/1"]), 0);
+        assert_eq!(s.counts().seen, 3);
+    }
+
+    #[test]
+    fn fifo_within_a_host() {
+        let mut s = sched(1, Duration::ZERO);
+        push(&mut s, &["http://a.test/1", "http://a.test/2", "http://a.test/3"]);
+        let t0 = Instant::now();
+        let mut order = Vec::new();
+        for _ in 0..3 {
+            let leases = s.pop(t0, 10);
+            assert_eq!(leases.len(), 1, "per_host=1");
+            order.push(leases[0].req.url.to_string());
+            s.finish(&leases[0]);
+        }
+        assert_eq!(order, ["http://a.test/1", "http://a.test/2", "http://a.test/3"]);
+    }
+
+    #[test]
+    fn hosts_take_turns() {
+        let mut s = sched(8, Duration::ZERO);
+        push(
+            &mut s,
+            &["http://a.test/1", "http://a.test/2", "http://a.test/3", "http://b.test/1", "http://b.test/2"],
+        );
+        let leases = s.pop(Instant::now(), 10);
+        assert_eq!(
+            urls(&leases),
+            ["http://a.test/1", "http://b.test/1", "http://a.test/2", "http://b.test/2", "http://a.test/3"]
+        );
+    }
+
+    #[test]
+    fn hosts_pop_in_ready_time_order() {
+        let mut s = sched(8, 10 * SEC);
+        let t0 = Instant::now();
+        push(&mut s, &["http://a.test/1", "http://a.test/2", "http://b.test/1", "http://b.test/2"]);
+        assert_eq!(urls(&s.pop(t0, 1)), ["http://a.test/1"]);
+        assert_eq!(urls(&s.pop(t0 + 3 * SEC, 10)), ["http://b.test/1"]);
+        assert_eq!(s.next_ready(), Some(t0 + 10 * SEC));
+        assert!(s.pop(t0 + 9 * SEC, 10).is_empty());
+        // Both ready at t0+13: a (ready since t0+10) comes first.
+        assert_eq!(urls(&s.pop(t0 + 13 * SEC, 10)), ["http://a.test/2", "http://b.test/2"]);
+        assert_eq!(s.next_ready(), None);
+    }
+
+    #[test]
+    fn per_host_is_never_exceeded() {
+        let per_host = 3;
+        let mut s = sched(per_host, Duration::ZERO);
+        let all: Vec<String> = (0..200).map(|i| format!("http://h{}.test/{i}", i % 4)).collect();
+        push(&mut s, &all.iter().map(String::as_str).collect::<Vec<_>>());
+        let t0 = Instant::now();
+        let mut in_flight: Vec<Lease> = Vec::new();
+        let mut fetched = 0;
+        for round in 0..1000 {
+            in_flight.extend(s.pop(t0, 5));
+            for host in 0..4 {
+                let n = in_flight
+                    .iter()
+                    .filter(|l| l.req.url.host_str() == Some(&format!("h{host}.test")))
+                    .count();
+                assert!(n <= per_host, "{n} in flight on h{host}");
+            }
+            assert_eq!(s.counts().in_flight, in_flight.len());
+            // Finish a varying subset so slots free up unevenly.
+            let mut i = 0;
+            while i < in_flight.len() {
+                if (i + round) % 3 == 0 {
+                    let l = in_flight.swap_remove(i);
+                    s.finish(&l);
+                    fetched += 1;
+                } else {
+                    i += 1;
+                }
+            }
+            if in_flight.is_empty() && s.counts().queued == 0 {
+                break;
+            }
+        }
+        assert_eq!(fetched, 200);
+    }
+
+    #[test]
+    fn per_host_full_hosts_do_not_report_ready() {
+        let mut s = sched(1, Duration::ZERO);
+        push(&mut s, &["http://a.test/1", "http://a.test/2"]);
+        let t0 = Instant::now();
+        let lease = s.pop(t0, 10).remove(0);
+        assert_eq!(s.next_ready(), None, "blocked only by per_host: finish wakes the engine");
+        s.finish(&lease);
+        assert!(s.next_ready().is_some());
+        assert_eq!(urls(&s.pop(t0, 10)), ["http://a.test/2"]);
+    }
+
+    /// Drives the scheduler like the engine: jump to next_ready, pop, finish at once.
+    fn starts_by_host(s: &mut Scheduler, t0: Instant) -> HashMap<String, Vec<Instant>> {
+        let mut starts: HashMap<String, Vec<Instant>> = HashMap::new();
+        let mut now = t0;
+        while let Some(at) = s.next_ready() {
+            now = now.max(at);
+            for lease in s.pop(now, 100) {
+                starts.entry(lease.req.url.host_str().unwrap().to_owned()).or_default().push(now);
+                s.finish(&lease);
+            }
+        }
+        starts
+    }
+
+    #[test]
+    fn delay_spaces_starts_on_a_host() {
+        let delay = 2 * SEC;
+        let mut s = sched(8, delay);
+        let t0 = Instant::now();
+        let all: Vec<String> = (0..30).map(|i| format!("http://h{}.test/{i}", i % 3)).collect();
+        push(&mut s, &all.iter().map(String::as_str).collect::<Vec<_>>());
+        // robots Crawl-delay on h1 (larger) and h2 (smaller: the crawl's delay wins).
+        let first = s.pop(t0, 3);
+        s.set_host_delay("h1.test:80", 5 * SEC);
+        s.set_host_delay("h2.test:80", SEC / 2);
+        for l in &first {
+            s.finish(l);
+        }
+        let mut starts = starts_by_host(&mut s, t0);
+        for (i, l) in first.iter().enumerate() {
+            starts.get_mut(&format!("h{i}.test")).unwrap().insert(0, t0);
+            assert_eq!(l.req.url.host_str(), Some(&*format!("h{i}.test")));
+        }
+        for (host, times) in &starts {
+            assert_eq!(times.len(), 10, "{host}");
+            let want = if host == "h1.test" { 5 * SEC } else { delay };
+            for w in times.windows(2) {
+                assert!(w[1] - w[0] >= want, "{host}: starts {:?} apart", w[1] - w[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn back_off_holds_a_host() {
+        let mut s = sched(8, Duration::ZERO);
+        push(&mut s, &["http://a.test/1", "http://a.test/2", "http://b.test/1", "http://b.test/2"]);
+        let t0 = Instant::now();
+        s.back_off("a.test:80", t0 + 30 * SEC);
+        assert_eq!(urls(&s.pop(t0, 10)), ["http://b.test/1", "http://b.test/2"]);
+        assert!(s.pop(t0 + 29 * SEC, 10).is_empty());
+        assert_eq!(s.next_ready(), Some(t0 + 30 * SEC));
+        assert_eq!(urls(&s.pop(t0 + 30 * SEC, 10)), ["http://a.test/1", "http://a.test/2"]);
+    }
+
+    #[test]
+    fn back_off_outlives_an_idle_host() {
+        let mut s = sched(8, Duration::ZERO);
+        push(&mut s, &["http://a.test/1"]);
+        let t0 = Instant::now();
+        let lease = s.pop(t0, 10).remove(0);
+        s.back_off("a.test:80", t0 + 30 * SEC); // a 429
+        s.finish(&lease);
+        assert!(s.pop(t0 + SEC, 10).is_empty()); // the idle host is kept: it is backed off
+        push(&mut s, &["http://a.test/2"]);
+        assert!(s.pop(t0 + 2 * SEC, 10).is_empty());
+        assert_eq!(urls(&s.pop(t0 + 30 * SEC, 10)), ["http://a.test/2"]);
+    }
+
+    #[test]
+    fn requeue_runs_again_later_and_is_not_deduplicated() {
+        let mut s = sched(8, Duration::ZERO);
+        push(&mut s, &["http://a.test/1", "http://a.test/2"]);
+        let t0 = Instant::now();
+        let mut leases = s.pop(t0, 1);
+        let mut lease = leases.remove(0);
+        lease.req.attempt += 1;
+        s.requeue(lease, t0 + 5 * SEC);
+        assert_eq!(s.counts(), FrontierCounts { queued: 2, in_flight: 0, unacked: 0, seen: 2, done: 0 });
+        assert_eq!(urls(&s.pop(t0 + SEC, 10)), ["http://a.test/2"]);
+        assert_eq!(s.next_ready(), Some(t0 + 5 * SEC));
+        let again = s.pop(t0 + 5 * SEC, 10);
+        assert_eq!(urls(&again), ["http://a.test/1"]);
+        assert_eq!(again[0].req.attempt, 1);
+        assert_eq!(push(&mut s, &["http://a.test/1"]), 0, "still seen for new pushes");
+    }
+
+    #[test]
+    fn counts_follow_a_lease() {
+        let mut s = sched(8, Duration::ZERO);
+        push(&mut s, &["http://a.test/1", "http://b.test/1", "http://c.test/1"]);
+        assert_eq!(s.counts(), FrontierCounts { queued: 3, in_flight: 0, unacked: 0, seen: 3, done: 0 });
+        let leases = s.pop(Instant::now(), 10);
+        assert_eq!(s.counts(), FrontierCounts { queued: 0, in_flight: 3, unacked: 0, seen: 3, done: 0 });
+        s.finish(&leases[0]);
+        s.finish(&leases[0]); // twice: counted once
+        assert_eq!(s.counts(), FrontierCounts { queued: 0, in_flight: 2, unacked: 1, seen: 3, done: 0 });
+        assert_eq!(s.ack(&[leases[0].id, leases[1].id, 999]).len(), 2);
+        assert_eq!(s.counts(), FrontierCounts { queued: 0, in_flight: 1, unacked: 0, seen: 3, done: 2 });
+        s.ack(&[leases[0].id]); // acked twice: ignored
+        assert_eq!(s.counts().done, 2);
+    }
+
+    #[test]
+    fn request_fields_survive_the_queue() {
+        let mut s = sched(8, Duration::ZERO);
+        let r = Request {
+            url: Url::parse("http://a.test/b?x=1").unwrap(),
+            depth: 3,
+            referer: Some("http://a.test/".into()),
+            first_url: Some("http://a.test/old".into()),
+            redirects: 2,
+            attempt: 1,
+        };
+        let plain = req("http://a.test/c");
+        s.push(vec![(1, r.clone()), (2, plain.clone())], |_, _| {});
+        let leases = s.pop(Instant::now(), 10);
+        assert_eq!(leases[0].req, r);
+        assert_eq!(leases[1].req, plain);
+    }
+
+    #[test]
+    fn idle_hosts_are_forgotten_once_their_delay_passed() {
+        let mut s = sched(8, 10 * SEC);
+        let t0 = Instant::now();
+        push(&mut s, &["http://a.test/1"]);
+        let lease = s.pop(t0, 10).remove(0);
+        s.finish(&lease);
+        s.pop(t0 + 5 * SEC, 10);
+        assert_eq!(s.hosts.len(), 1, "its last start still matters");
+        push(&mut s, &["http://a.test/2"]);
+        assert!(s.pop(t0 + 6 * SEC, 10).is_empty(), "delay still holds for a queue refilled");
+        let lease = s.pop(t0 + 10 * SEC, 10).remove(0);
+        s.ack(&[lease.id]);
+        s.pop(t0 + 20 * SEC, 10);
+        assert!(s.hosts.is_empty());
+        assert!(s.slots.is_empty(), "the slab is released when the queue drains");
+        // Many one-URL hosts, no delay: none is kept after its request.
+        let mut s = sched(8, Duration::ZERO);
+        let all: Vec<String> = (0..1000).map(|i| format!("http://h{i}.test/")).collect();
+        push(&mut s, &all.iter().map(String::as_str).collect::<Vec<_>>());
+        for l in s.pop(t0, 2000) {
+            s.finish(&l);
+        }
+        s.pop(t0, 1);
+        assert!(s.hosts.is_empty());
+    }
+}

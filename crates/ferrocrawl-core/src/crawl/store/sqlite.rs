@@ -1,0 +1,1 @@
+//! Placeholder (the SQLite store comes in the next commit).
