@@ -13,7 +13,7 @@ use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyList, PyString};
 use url::Url;
 
 use ferrocrawl_core::crawl::frontier::Politeness;
-use ferrocrawl_core::crawl::policy::domain_of;
+use ferrocrawl_core::crawl::policy::{domain_of, pattern, Regex};
 use ferrocrawl_core::crawl::store::{MemoryFrontier, SqliteFrontier};
 use ferrocrawl_core::crawl::{self, CrawlConfig, CrawlHandle, Follow, Policy, Rules, Value};
 use ferrocrawl_core::{Client, Error};
@@ -103,12 +103,9 @@ fn urls(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Url>> {
     strings(obj)?.iter().map(|s| parse_url(py, s)).collect()
 }
 
-fn regexes(py: Python<'_>, what: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<regex::Regex>> {
+fn patterns(py: Python<'_>, what: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Regex>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Vec::new()) };
-    strings(obj)?
-        .iter()
-        .map(|p| regex::Regex::new(p).map_err(|e| errors::to_py(py, invalid(what, format!("{p:?}: {e}")))))
-        .collect()
+    strings(obj)?.iter().map(|p| pattern(what, p).map_err(|e| errors::to_py(py, e))).collect()
 }
 
 /// `extract={"name": "css", "all": ["css"]}` as (name, rule, many) triples.
@@ -195,8 +192,8 @@ impl Crawler {
         };
         let policy = Policy {
             allowed_domains,
-            allow: regexes(py, "allow", allow)?,
-            deny: regexes(py, "deny", deny)?,
+            allow: patterns(py, "allow", allow)?,
+            deny: patterns(py, "deny", deny)?,
             max_depth,
         };
         let extract = Rules::compile(&extract_specs(extract)?).map_err(|e| selector_error(py, &e))?;

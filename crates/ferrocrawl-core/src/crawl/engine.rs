@@ -28,7 +28,8 @@ use super::page::Page;
 use super::robots::{RobotsCache, RobotsStatus};
 use super::sitemap::{self, SitemapLimits};
 use super::stats::{Snapshot, Stats};
-use crate::html::{extract_links, resolve_href, Document};
+use crate::html::Document;
+use tmp_links::{extract_links, LinkResolver, LinksEncoded as _};
 use crate::{charset, Client, Error, RequestSpec, Response, Result};
 
 /// Statuses worth another attempt (Scrapy's RETRY_HTTP_CODES, less the Cloudflare ones).
@@ -200,7 +201,7 @@ impl<F: Frontier> Driver<F> {
                 }
             }
         }
-        self.add(start, 0).await?;
+        self.add(start, 0, false).await?;
         loop {
             self.flush_acks().await?;
             self.schedule().await?;
@@ -315,10 +316,12 @@ impl<F: Frontier> Driver<F> {
                 None => {
                     let host = host_key(&lease.req.url);
                     let waiting = self.parked.entry(host.clone()).or_default();
-                    if waiting.is_empty() {
-                        self.spawn_robots(host, lease.req.url.clone());
-                    }
+                    let first = waiting.is_empty();
+                    let url = lease.req.url.clone();
                     waiting.push(lease);
+                    if first {
+                        self.spawn_robots(host, url);
+                    }
                     self.permits.push(permit);
                     return Ok(());
                 }
@@ -329,7 +332,12 @@ impl<F: Frontier> Driver<F> {
                     self.permits.push(permit);
                     return Ok(());
                 }
-                Some(RobotsStatus::Rules(_)) => {}
+                Some(RobotsStatus::Rules(rules)) => {
+                    // Again on each fetch: the frontier forgets idle hosts, and their delay.
+                    if let Some(delay) = rules.crawl_delay() {
+                        self.frontier.set_host_delay(&host_key(&lease.req.url), delay.max(self.ctx.cfg.delay));
+                    }
+                }
                 Some(RobotsStatus::Unavailable) if lease.req.attempt < MAX_ROBOTS_WAITS => {
                     let mut lease = lease;
                     lease.req.attempt += 1;
@@ -399,7 +407,7 @@ impl<F: Frontier> Driver<F> {
                 }
                 Ok(())
             }
-            Output::Sitemap(urls) => self.add(urls, 0).await,
+            Output::Sitemap(urls) => self.add(urls, 0, true).await,
         }
     }
 
@@ -458,7 +466,7 @@ impl<F: Frontier> Driver<F> {
 
     async fn command(&mut self, command: Command) -> Result<()> {
         match command {
-            Command::Add(urls, depth) => self.add(urls, depth).await,
+            Command::Add(urls, depth) => self.add(urls, depth, false).await,
             Command::Ack(ids) => {
                 self.acks.extend(ids);
                 Ok(())
@@ -477,17 +485,24 @@ impl<F: Frontier> Driver<F> {
         }
     }
 
-    /// Queues URLs from outside a page (start URLs, sitemaps, Python).
-    async fn add(&mut self, urls: Vec<Url>, depth: u32) -> Result<()> {
+    /// Queues URLs from outside a page: start URLs and URLs added from Python are taken as
+    /// given (only the domains and depth apply, as `allow`/`deny` select links to follow);
+    /// sitemap URLs are checked like links.
+    async fn add(&mut self, urls: Vec<Url>, depth: u32, as_links: bool) -> Result<()> {
         let policy = &self.ctx.cfg.policy;
         let mut reqs = Vec::with_capacity(urls.len());
         for url in urls {
             let url = canonicalize(&url);
-            if policy.check(&url, depth).is_err() {
+            let allowed = if as_links {
+                policy.check(&url, depth).is_ok()
+            } else {
+                policy.is_onsite(&url) && policy.max_depth.is_none_or(|max| depth <= max)
+            };
+            if !allowed {
                 Stats::bump(&self.ctx.stats.filtered);
                 continue;
             }
-            reqs.push((fingerprint(&url), Request::new(url, depth)));
+            reqs.push((fingerprint(&url), new_request(url, depth)));
         }
         if !reqs.is_empty() {
             self.frontier.push(reqs).await?;
@@ -519,6 +534,11 @@ impl<F: Frontier> Driver<F> {
             }
         }
     }
+}
+
+/// A request found outside a redirect chain, on its first attempt.
+fn new_request(url: Url, depth: u32) -> Request {
+    Request { url, depth, referer: None, first_url: None, redirects: 0, attempt: 0 }
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -700,12 +720,9 @@ fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) 
         let followed: Vec<Url> = match (&cfg.follow, &doc) {
             (Follow::All, _) => links.clone(),
             (Follow::Query(q), Some(doc)) => {
-                let base = doc.effective_base(Some(&req.url)).unwrap_or_else(|| req.url.clone());
-                selected_hrefs(q, doc)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|href| resolve_href(href, &base, decoded.encoding))
-                    .collect()
+                let base = doc.effective_base(Some(&req.url));
+                let resolver = LinkResolver::new(base.as_ref(), None, decoded.encoding);
+                selected_hrefs(q, doc).unwrap_or_default().iter().filter_map(|href| resolver.link(href)).collect()
             }
             _ => Vec::new(),
         };
@@ -717,7 +734,7 @@ fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) 
                 filtered += 1;
                 continue;
             }
-            let mut next = Request::new(url, req.depth + 1);
+            let mut next = new_request(url, req.depth + 1);
             next.referer = Some(referer.clone());
             found.push((fingerprint(&next.url), next));
         }
@@ -773,4 +790,19 @@ mod tests {
         let e = Error::Timeout { url: "u".into(), kind: crate::TimeoutKind::Total, after: Duration::ZERO };
         assert_eq!(error_kind(&e), "timeout");
     }
+}
+
+/// TEMPORARY until the links branch lands.
+mod tmp_links {
+    use url::Url;
+    pub struct LinkResolver(Option<Url>);
+    impl LinkResolver {
+        pub fn new(page: Option<&Url>, _b: Option<&str>, _e: &'static encoding_rs::Encoding) -> Self { LinkResolver(page.cloned()) }
+        pub fn link(&self, href: &str) -> Option<Url> { let mut u = Url::options().base_url(self.0.as_ref()).parse(href.trim()).ok()?; u.set_fragment(None); matches!(u.scheme(), "http" | "https").then_some(u) }
+    }
+    pub fn extract_links(html: &str, base: &Url, _e: &'static encoding_rs::Encoding) -> Vec<Url> {
+        crate::html::Document::parse(html, Some(base.clone())).links(Some(base)).iter().filter_map(|s| Url::parse(s).ok()).collect()
+    }
+    pub trait LinksEncoded { fn links_encoded(&self, base: &Url, e: &'static encoding_rs::Encoding) -> Vec<Url>; }
+    impl LinksEncoded for crate::html::Document { fn links_encoded(&self, base: &Url, _e: &'static encoding_rs::Encoding) -> Vec<Url> { self.links(Some(base)).iter().filter_map(|s| Url::parse(s).ok()).collect() } }
 }

@@ -1,7 +1,7 @@
 //! Which URLs a crawl may fetch. Checked for every link, every redirect hop and every URL
 //! added from Python, so no path around it exists.
 
-use regex::Regex;
+pub use regex::Regex;
 use url::Url;
 
 #[derive(Debug, Clone, Default)]
@@ -63,6 +63,11 @@ impl Policy {
                 && (host.len() == d.len() || host.as_bytes()[host.len() - d.len() - 1] == b'.')
         })
     }
+}
+
+/// An `allow`/`deny` pattern, compiled.
+pub fn pattern(what: &'static str, p: &str) -> crate::Result<Regex> {
+    Regex::new(p).map_err(|e| crate::Error::InvalidArgument { what, reason: format!("{p:?}: {e}") })
 }
 
 /// The host of an `allowed_domains` entry, which may be written as a URL or `host:port`.
