@@ -11,6 +11,8 @@ contact. Every request is logged; tests read the log over HTTP.
     site.requests()                      # [{"method", "target", "host", "origin", "start",
                                          #   "end", "status"}, ...] in arrival order
     site.max_in_flight()                 # most requests in flight at once on the site origin
+                                         # (pages other than /slow/ are answered without
+                                         # yielding: use /slow/ to observe concurrency)
     site.offsite.requests()              # what reached 127.0.0.2 (must stay empty)
     site.configure(crawl_delay=1, robots_status=500, slow_delay=0.5)   # until reset()
     site.close()
@@ -43,6 +45,7 @@ from .net import HOST, bound_socket
 from .sitegen import CONTROL_PREFIX, META_PATHS, OFFSITE_HOST, Resource, Site, canonical_target
 
 ROOT = Path(__file__).resolve().parents[2]
+CACHE_MAX = 50_000  # rendered pages kept by raw target (a crawl asks for each about once)
 
 
 # ---- the server process ----------------------------------------------------------------------
@@ -56,6 +59,7 @@ class _State:
         self.log: list[dict[str, Any]] = []
         self.in_flight: defaultdict[str, int] = defaultdict(int)
         self.max_in_flight: defaultdict[str, int] = defaultdict(int)
+        self.cache: dict[str, tuple[Resource, bytes]] = {}  # raw target -> page (not robots)
 
     def reset(self) -> None:
         self.log.clear()
@@ -120,19 +124,29 @@ def build_app(state: _State) -> Any:
         state.max_in_flight[origin] = max(state.max_in_flight[origin], state.in_flight[origin])
         try:
             site = state.site
-            if origin == "offsite":
-                r = _offsite_resource(site, raw)
-            elif state.robots_status != 200 and raw.split("?", 1)[0] == "/robots.txt":
-                r = Resource(status=state.robots_status, content_type="text/plain", body=b"")
+            hit = state.cache.get(raw) if origin == "site" else None
+            if hit is None:
+                if origin == "offsite":
+                    r = _offsite_resource(site, raw)
+                elif raw.split("?", 1)[0] == "/robots.txt":  # configurable: never cached
+                    r = site.resource(raw)
+                    if state.robots_status != 200:
+                        r = Resource(status=state.robots_status, content_type="text/plain")
+                        r.body = b""
+                else:
+                    r = site.resource(raw)
+                    if len(state.cache) < CACHE_MAX:
+                        state.cache[raw] = r, site.render(r)
+                body = site.render(r)
             else:
-                r = site.resource(raw)
+                r, body = hit
             if r.delay:
-                await asyncio.sleep(r.delay)
+                await asyncio.sleep(site.slow_delay)  # configurable: read at request time
             rec["status"] = r.status
             headers = {"Content-Type": r.content_type}
             if r.location is not None:
                 headers["Location"] = r.location
-            return web.Response(status=r.status, body=site.render(r), headers=headers)
+            return web.Response(status=r.status, body=body, headers=headers)
         finally:
             state.in_flight[origin] -= 1
             rec["end"] = time.monotonic()
