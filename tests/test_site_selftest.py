@@ -342,6 +342,10 @@ async def test_expected_pages_match_a_real_crawl(small_site: SiteServer, client)
     assert site.offsite.requests() == []
     assert len(got) > site.site.n
 
+    for t in ["/", "/gbk", "/gbk-meta", "/base-test", "/p/42", "/p/13", "/r/x/rel"]:
+        http = {u for u in ref.cache[site.url(t)][1] if u.startswith("http")}
+        assert http == set(site.site.links_of(t)), t
+
     assert await ref.crawl("/", robots=False) == site.expected(robots=False)
     assert await ref.crawl("/", sitemaps=True) == site.expected(sitemaps=True)
     deny = (r"/p/\d*3$", r"/gbk")

@@ -527,6 +527,13 @@ class Site:
 
     # -- what a correct crawl fetches
 
+    def links_of(self, target: str) -> list[str]:
+        """The canonical absolute http(s) URLs a page's <a>/<area> links point to, in page
+        order, duplicates kept, offsite ones included (what page.links should hold, as a set);
+        a redirect's Location for a redirect; [] for anything else."""
+        url = canonical_url(self.base + canonical_target(target))
+        return [canonical_url(u) for u in self.edges(url)[1]]
+
     def edges(self, url: str) -> tuple[bool, list[str]]:
         """(is a redirect, the absolute URLs it leads to) for a canonical URL on the site."""
         hit = self._edges.get(url)
