@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -92,8 +93,14 @@ def run_peer(name: str, start: str, a: argparse.Namespace, work: Path, rnd: int)
 
         timer = threading.Timer(a.peer_timeout, kill)
         timer.start()
-        _, status, ru = os.wait4(proc.pid, 0)
-        timer.cancel()
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted (SIGTERM, ^C): take the peer down with us
+            proc.kill()
+            os.waitpid(proc.pid, 0)
+            raise
+        finally:
+            timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -245,6 +252,8 @@ def main() -> int:
     ap.add_argument("--no-unshare", action="store_true")
     ap.add_argument("--json-out", help="also append every measurement here (JSON lines)")
     a = ap.parse_args()
+    # SIGTERM unwinds like ^C, so the running peer is killed and nginx stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if a.quick:
         a.rounds, a.site_pages = 1, min(a.site_pages, 5000)
     a.peers = [x.strip() for x in a.only.split(",") if x.strip()] or PEERS
