@@ -87,6 +87,12 @@ bench: build-release  ## fetch benchmark vs aiohttp/httpx/requests/wrk (needs ng
 	$(MAKE) deps EXTRAS="dev bench"
 	$(PYTHON) bench/fetch.py $(BENCH_ARGS)
 
+.PHONY: bench-crawl
+bench-crawl: build-release  ## crawl benchmark vs aiohttp+lxml/Scrapy/get_many + 1M-URL RSS (nginx); BENCH_ARGS=...
+	$(MAKE) deps EXTRAS="dev bench"
+	$(PYTHON) bench/crawl.py $(BENCH_ARGS)
+	$(PYTHON) bench/crawl_memory.py
+
 .PHONY: clean
 clean:  ## remove build outputs
 	cargo clean

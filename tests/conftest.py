@@ -8,6 +8,10 @@ Fixtures:
     http_proxy        HTTP proxy (records requests); http_proxy_auth requires user:pass
     socks_proxy       SOCKS5 proxy (records connections)
     key               a fresh per-test key for the servers' counters
+    site, offsite     the generated crawl site (tests/servers/site.py, 3000 pages) on 127.0.0.1
+                      and its offsite origin on 127.0.0.2; one server per session, its log
+                      and config reset for each test
+    delay_site        a 6-page site whose robots.txt says Crawl-delay: 1 (reset per test)
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from tests.servers import (
     Socks5Proxy,
     TlsServer,
 )
+from tests.servers.site import Origin, SiteServer
 from tests.servers.state import ServerState
+
+SITE_PAGES = 3000
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +92,34 @@ def socks_proxy() -> Iterator[Socks5Proxy]:
 @pytest.fixture
 def key() -> str:
     return ServerState.key()
+
+
+@pytest.fixture(scope="session")
+def site_server() -> Iterator[SiteServer]:
+    with SiteServer(SITE_PAGES) as srv:
+        yield srv
+
+
+@pytest.fixture
+def site(site_server: SiteServer) -> SiteServer:
+    """The crawl site with an empty log, zeroed in-flight maxima and its default config."""
+    site_server.reset()
+    return site_server
+
+
+@pytest.fixture
+def offsite(site: SiteServer) -> Origin:
+    """127.0.0.2: where the site's offsite links and redirects point; a crawl never goes there."""
+    return site.offsite
+
+
+@pytest.fixture(scope="session")
+def delay_site_server() -> Iterator[SiteServer]:
+    with SiteServer(6, crawl_delay=1, specials=False) as srv:
+        yield srv
+
+
+@pytest.fixture
+def delay_site(delay_site_server: SiteServer) -> SiteServer:
+    delay_site_server.reset()
+    return delay_site_server

@@ -8,11 +8,12 @@ import time
 HOST = "127.0.0.1"
 
 
-def bound_socket(backlog: int = 1024) -> socket.socket:
-    """A listening TCP socket on 127.0.0.1 with a kernel-chosen free port (no port race)."""
+def bound_socket(backlog: int = 1024, host: str = HOST) -> socket.socket:
+    """A listening TCP socket on `host` (127.0.0.1; any 127/8 address is on lo on Linux) with a
+    kernel-chosen free port (no port race)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
+    sock.bind((host, 0))
     sock.listen(backlog)
     return sock
 

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Crawl benchmark: full crawls of two sites from a local nginx, every peer in one run.
+
+    python bench/crawl.py [--rounds 3] [--quick] [--sites synthetic,docs] [--only PEERS]
+
+Sites, each served by its own nginx on 127.0.0.1 (private prefix under $BENCH_DIR, default
+~/.cache/ferrocrawl-bench/crawl): `synthetic`, a generated N-page site (default 20 000 pages of
+~5 KB, ~10 links each: gen_site.ensure_crawl_site, the baseline generator's shape), and `docs`,
+the PostgreSQL HTML docs (/usr/share/doc/postgresql-doc-15/html; `make system-deps`).
+Peers (bench/crawl_peers.py, one process each, K rounds, medians): ferrocrawl.crawl, the
+hand-written aiohttp + lxml crawler, Scrapy, and ferrocrawl get_many of the URL list the
+aiohttp crawler found (the ceiling: fetching without crawling). All at the same concurrency,
+robots off. Peak RSS is the child's ru_maxrss (os.wait4). Prints a table per site with the
+issue's targets, PASS / FAIL / n/a; a peer that cannot run (ferrocrawl.crawl not built) is n/a.
+
+Runs itself inside `unshare -n` (a private network namespace with only loopback, so nothing
+can leave the machine) when that works; --no-unshare to skip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from crawl_peers import PEERS  # noqa: E402
+from gen_site import ensure_crawl_site  # noqa: E402
+from nginx import Nginx  # noqa: E402
+
+DOCS = Path("/usr/share/doc/postgresql-doc-15/html")
+CRAWL, AIO, SCRAPY, CEIL = "ferrocrawl.crawl", "aiohttp+lxml", "scrapy", "get_many"
+ORDER = [AIO, SCRAPY, CRAWL, CEIL]  # get_many needs the aiohttp crawler's URL list
+# the issue's targets: (site, peer, reference, minimum ratio of pages/s)
+SPEED_TARGETS = [
+    ("synthetic", CRAWL, AIO, 3.0),
+    ("synthetic", CRAWL, CEIL, 0.8),
+    ("docs", CRAWL, AIO, 2.0),
+]
+NETNS_ENV = "FERROCRAWL_BENCH_NETNS"
+
+
+def bench_dir() -> Path:
+    d = os.environ.get("BENCH_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ferrocrawl-bench"
+    )
+    return Path(d) / "crawl"
+
+
+def reexec_in_netns() -> None:
+    """Run this script again in a new network namespace with lo up, if the machine allows."""
+    if os.environ.get(NETNS_ENV) or not shutil.which("unshare") or not shutil.which("ip"):
+        return
+    probe = subprocess.run(
+        ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        print("unshare -n not permitted here: running in the host network namespace")
+        return
+    env = dict(os.environ, **{NETNS_ENV: "1"})
+    cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+    os.execvpe("unshare", [*cmd, sys.executable, *sys.argv], env)
+
+
+def run_peer(name: str, start: str, a: argparse.Namespace, work: Path, rnd: int) -> dict:
+    """One peer in a fresh interpreter; its own peak RSS and CPU come from os.wait4."""
+    cmd = [sys.executable, str(HERE / "crawl_peers.py"), name, "--start", start]
+    cmd += ["--concurrency", str(a.concurrency)]
+    urls_out = work / f"urls-{name.replace('+', '_').replace('.', '_')}-{rnd}.txt"
+    urls_out.unlink(missing_ok=True)
+    cmd += ["--urls-out", str(urls_out)]
+    if name == CEIL:
+        cmd += ["--urls", str(work / "urls-found.txt")]
+    timed_out = threading.Event()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(a.peer_timeout, kill)
+        timer.start()
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted (SIGTERM, ^C): take the peer down with us
+            proc.kill()
+            os.waitpid(proc.pid, 0)
+            raise
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if timed_out.is_set():
+        return {"peer": name, "error": f"timed out after {a.peer_timeout}s"}
+    line = next((x for x in reversed(stdout.splitlines()) if x.startswith("{")), None)
+    if line is None:
+        tail = stderr.strip().splitlines()
+        return {"peer": name, "error": tail[-1] if tail else f"exit {proc.returncode}"}
+    res: dict[str, Any] = json.loads(line)
+    if "error" in res:
+        return res
+    res["rss_mb"] = round(ru.ru_maxrss / 1024, 1)
+    res["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 2)
+    if urls_out.exists():
+        res["urls_file"] = str(urls_out)
+    return res
+
+
+def fmt(x: float | None, nd: int = 0) -> str:
+    return "–" if x is None else f"{x:,.{nd}f}"
+
+
+def median(rs: list[dict], key: str) -> float | None:
+    xs = [r[key] for r in rs if key in r and "error" not in r]
+    return statistics.median(xs) if xs else None
+
+
+def bench_site(site: str, root: Path, start_path: str, a: argparse.Namespace) -> dict:
+    work = bench_dir() / f"work-{site}"
+    work.mkdir(parents=True, exist_ok=True)
+    peers = [p for p in ORDER if p in a.peers]
+    results: dict[str, list[dict]] = {p: [] for p in peers}
+    with Nginx(root, bench_dir() / f"nginx-{site}", workers=a.nginx_workers) as ngx:
+        start = ngx.base + start_path
+        print(f"\n== {site}: {root} via {ngx.base}, start {start}", flush=True)
+        for rnd in range(1, a.rounds + 1):
+            for name in peers:
+                if name == SCRAPY and rnd > a.scrapy_rounds:
+                    continue
+                if name == CEIL and not (work / "urls-found.txt").exists():
+                    r = {"peer": name, "error": "no URL list (run aiohttp+lxml first)"}
+                else:
+                    r = run_peer(name, start, a, work, rnd)
+                if name == AIO and "urls_file" in r and rnd == 1:
+                    shutil.copy(r["urls_file"], work / "urls-found.txt")
+                r["round"], r["site"] = rnd, site
+                results[name].append(r)
+                shown = (
+                    f"{fmt(r['pages'])} pages, {fmt(r['pages_per_s'])} pages/s, "
+                    f"{fmt(r.get('rss_mb'))} MB"
+                    if "error" not in r
+                    else f"n/a ({r['error']})"
+                )
+                print(f"  round {rnd} {name:<18} {shown}", flush=True)
+                if a.json_out:
+                    with open(a.json_out, "a") as f:
+                        f.write(json.dumps(r) + "\n")
+    (work / "urls-found.txt").unlink(missing_ok=True)  # a later run must not reuse a stale list
+    return results
+
+
+def report(site: str, results: dict[str, list[dict]], a: argparse.Namespace) -> list[str]:
+    aio, ceil = (
+        median(results.get(AIO, []), "pages_per_s"),
+        median(results.get(CEIL, []), "pages_per_s"),
+    )
+    print(
+        f"\n### {site}: median of {a.rounds} round(s) (Scrapy: {min(a.rounds, a.scrapy_rounds)}),"
+        f" concurrency {a.concurrency}\n"
+    )
+    print("| peer | pages | pages/s | x aiohttp+lxml | x get_many | peak RSS MB | CPU s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    found: dict[str, set[int]] = {}
+    for name, rs in results.items():
+        good = [r for r in rs if "error" not in r]
+        if not good:
+            reason = next((r["error"] for r in rs if "error" in r), "?")
+            print(f"| {name} | n/a | n/a | n/a | n/a | n/a | {reason} |")
+            continue
+        pps = median(good, "pages_per_s")
+        found[name] = {r["pages"] for r in good}
+        rss = max(r["rss_mb"] for r in good)
+        print(
+            f"| {name} | {'/'.join(fmt(x) for x in sorted(found[name]))} | {fmt(pps)} | "
+            f"{fmt(pps / aio, 2) if aio and pps else '–'} | "
+            f"{fmt(pps / ceil, 2) if ceil and pps else '–'} | {fmt(rss)} | "
+            f"{fmt(median(good, 'cpu_s'), 1)} |"
+        )
+    print()
+    counts = {n for s in found.values() for n in s}
+    if len(counts) > 1:
+        print(f"WARNING: pages found differ between peers/rounds: {found}")
+        diff_urls(results)
+    verdicts = []
+    for s, peer, ref, want in SPEED_TARGETS:
+        if s != site:
+            continue
+        p, r = (
+            median(results.get(peer, []), "pages_per_s"),
+            median(results.get(ref, []), "pages_per_s"),
+        )
+        v = "n/a" if not (p and r) else ("PASS" if p / r >= want else "FAIL")
+        got = f"{p / r:.2f}x" if p and r else "n/a"
+        verdicts.append(f"{site}: {peer} >= {want}x {ref}: {got} {v}")
+    p_rss = max((r["rss_mb"] for r in results.get(CRAWL, []) if "error" not in r), default=None)
+    a_rss = max((r["rss_mb"] for r in results.get(AIO, []) if "error" not in r), default=None)
+    v = "n/a" if p_rss is None or a_rss is None else ("PASS" if p_rss <= a_rss else "FAIL")
+    verdicts.append(f"{site}: {CRAWL} peak RSS <= {AIO}'s: {fmt(p_rss)} MB vs {fmt(a_rss)} MB {v}")
+    for line in verdicts:
+        print("target " + line)
+    return verdicts
+
+
+def diff_urls(results: dict[str, list[dict]]) -> None:
+    """Show a few URLs one peer fetched and another did not (first round of each)."""
+    sets: dict[str, set[str]] = {}
+    for name, rs in results.items():
+        f = next((r.get("urls_file") for r in rs if r.get("urls_file")), None)
+        if f and Path(f).exists():
+            sets[name] = {u.split("#", 1)[0] for u in Path(f).read_text().splitlines() if u}
+    names = list(sets)
+    for i, x in enumerate(names):
+        for y in names[i + 1 :]:
+            only_x, only_y = sorted(sets[x] - sets[y]), sorted(sets[y] - sets[x])
+            if only_x or only_y:
+                print(f"  only {x} ({len(only_x)}): {only_x[:3]}")
+                print(f"  only {y} ({len(only_y)}): {only_y[:3]}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per site (median; default 3)")
+    ap.add_argument("--quick", action="store_true", help="1 round, a 5 000-page synthetic site")
+    ap.add_argument("--site-pages", type=int, default=20000, help="synthetic site size")
+    ap.add_argument("--sites", default="synthetic,docs")
+    ap.add_argument("--only", default="", help=f"comma list of: {', '.join(PEERS)}")
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument(
+        "--scrapy-rounds",
+        type=int,
+        default=1,
+        help="Scrapy is slow and no target refers to it: run it in this many rounds (default 1)",
+    )
+    ap.add_argument("--docs-dir", type=Path, default=DOCS)
+    ap.add_argument("--nginx-workers", type=int, default=1)
+    ap.add_argument("--peer-timeout", type=int, default=600)
+    ap.add_argument("--no-unshare", action="store_true")
+    ap.add_argument("--json-out", help="also append every measurement here (JSON lines)")
+    a = ap.parse_args()
+    # SIGTERM unwinds like ^C, so the running peer is killed and nginx stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if a.quick:
+        a.rounds, a.site_pages = 1, min(a.site_pages, 5000)
+    a.peers = [x.strip() for x in a.only.split(",") if x.strip()] or PEERS
+    if unknown := [x for x in a.peers if x not in PEERS]:
+        ap.error(f"unknown peers {unknown}; choose from {PEERS}")
+    if CEIL in a.peers and AIO not in a.peers:
+        a.peers.append(AIO)  # get_many fetches what the aiohttp crawler found
+    if not a.no_unshare:
+        reexec_in_netns()
+    netns = "private network namespace" if os.environ.get(NETNS_ENV) else "host network"
+    print(f"{os.cpu_count()} CPUs, {netns}, peers {', '.join(a.peers)}", flush=True)
+
+    sites = [s.strip() for s in a.sites.split(",") if s.strip()]
+    verdicts: list[str] = []
+    for site in sites:
+        if site == "synthetic":
+            root = bench_dir() / f"site-{a.site_pages}"
+            t0 = time.monotonic()
+            ensure_crawl_site(root, a.site_pages)
+            print(f"synthetic site: {a.site_pages} pages ({time.monotonic() - t0:.1f}s)")
+        elif site == "docs":
+            root = a.docs_dir
+            if not (root / "index.html").exists():
+                print(f"docs: {root} missing (make system-deps installs postgresql-doc-15)")
+                verdicts.append("docs: n/a (no docs)")
+                continue
+        else:
+            ap.error(f"unknown site {site}")
+        results = bench_site(site, root, "/index.html", a)
+        verdicts += report(site, results, a)
+    print("\n## targets")
+    for line in verdicts:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
