@@ -28,7 +28,7 @@ use crate::selector::{selector_error, Selector};
 use crate::session::ClientSession;
 
 /// Pages moved from the engine to Python per bridge wakeup.
-const BATCH: usize = 256;
+const BATCH: usize = 128;
 
 /// What a crawl needs before it starts; kept until the first `__anext__`.
 struct Prepared {
@@ -419,7 +419,7 @@ impl Page {
     /// The HTTP status, or None when no response came (a connection error).
     #[getter]
     fn status(&self) -> Option<u16> {
-        self.page.status()
+        self.response.as_ref().map(Response::status_code)
     }
 
     #[getter]
@@ -470,7 +470,7 @@ impl Page {
 
     #[getter]
     fn ok(&self) -> bool {
-        self.error.is_none() && self.page.status().is_some_and(|s| s < 400)
+        self.error.is_none() && self.status().is_some_and(|s| s < 400)
     }
 
     /// The body as bytes (empty without a response).
@@ -500,7 +500,7 @@ impl Page {
     }
 
     fn __repr__(&self) -> String {
-        match (self.page.status(), &self.error) {
+        match (self.status(), &self.error) {
             (Some(status), None) => format!("<Page [{status}] {} depth={}>", self.page.url, self.page.depth),
             _ => format!("<Page [error] {} depth={}>", self.page.url, self.page.depth),
         }

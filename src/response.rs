@@ -94,6 +94,10 @@ impl Response {
         &self.body
     }
 
+    pub fn status_code(&self) -> u16 {
+        self.head.status.as_u16()
+    }
+
     pub fn content_type_header(&self) -> Option<&str> {
         self.head.content_type()
     }

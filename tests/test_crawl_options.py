@@ -22,7 +22,7 @@ NOWHERE = f"http://127.0.0.1:{closed_port()}/"
         ({"start_urls": NOWHERE, "rate": 0}, ferrocrawl.InvalidArgument),
         ({"start_urls": NOWHERE, "allow": "("}, ferrocrawl.InvalidArgument),
         ({"start_urls": NOWHERE, "deny": ["ok", "[z-a]"]}, ferrocrawl.InvalidArgument),
-        ({"start_urls": NOWHERE, "follow": "a[href"}, ferrocrawl.SelectorError),
+        ({"start_urls": NOWHERE, "follow": "a]]"}, ferrocrawl.SelectorError),
         ({"start_urls": NOWHERE, "extract": {"t": "//a["}}, ferrocrawl.SelectorError),
         ({"start_urls": NOWHERE, "extract": {"t": "re:("}}, ferrocrawl.SelectorError),
         ({"start_urls": NOWHERE, "extract": {"t": ["a", "b"]}}, ValueError),

@@ -11,11 +11,11 @@ use super::policy::Policy;
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 /// Redirect hops followed from one queued URL.
 pub const MAX_REDIRECTS: u32 = 10;
-/// Times a URL waits for its host's robots.txt to become reachable before it is delivered as
-/// an error (RFC 9309: 5xx or unreachable means "disallow all, try again later").
-pub const MAX_ROBOTS_WAITS: u32 = 3;
+/// Times a URL waits for its host's robots.txt to become reachable (2 s, then 4 s) before it
+/// is delivered as an error (RFC 9309: 5xx or unreachable means "disallow all, try later").
+pub const MAX_ROBOTS_WAITS: u32 = 2;
 /// Pages fetched but not yet taken by the consumer; fetching pauses while this many wait.
-pub const DEFAULT_BUFFER: usize = 1024;
+pub const DEFAULT_BUFFER: usize = 256;
 
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {

@@ -36,8 +36,8 @@ use crate::{charset, Client, Error, RequestSpec, Response, Result};
 const RETRY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// Bodies at least this large are analysed on the blocking pool, not a runtime worker.
 const BLOCKING_ANALYSIS_BYTES: usize = 256 * 1024;
-/// Wait before asking again for a robots.txt that was unavailable.
-const ROBOTS_RETRY: Duration = Duration::from_secs(10);
+/// First wait before asking again for a robots.txt that was unavailable; doubles per wait.
+const ROBOTS_RETRY: Duration = Duration::from_secs(2);
 
 enum Command {
     Add(Vec<Url>, u32),
@@ -342,7 +342,8 @@ impl<F: Frontier> Driver<F> {
                     let mut lease = lease;
                     lease.req.attempt += 1;
                     self.permits.push(permit);
-                    return self.frontier.requeue(lease, now + ROBOTS_RETRY).await;
+                    let wait = ROBOTS_RETRY * (1 << (lease.req.attempt - 1));
+                    return self.frontier.requeue(lease, now + wait).await;
                 }
                 Some(RobotsStatus::Unavailable) => {
                     let reason = "its host's robots.txt stayed unavailable (5xx or unreachable)".to_owned();
