@@ -1,3 +1,4 @@
 pub mod canon;
+pub mod robots;
 
 pub use canon::host_key;
