@@ -1,4 +1,5 @@
 pub mod canon;
 pub mod robots;
+pub mod sitemap;
 
 pub use canon::host_key;

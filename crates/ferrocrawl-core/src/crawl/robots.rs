@@ -251,30 +251,10 @@ fn fresh(slot: &Slot) -> Option<RobotsStatus> {
 async fn fetch(client: &Client, origin: &str, user_agent: &str) -> RobotsStatus {
     let mut spec = RequestSpec::get(format!("{origin}/robots.txt"));
     spec.max_redirects = Some(5);
-    let timeout = client.config().timeouts.total.map_or(FETCH_TIMEOUT, |t| t.min(FETCH_TIMEOUT));
-    let read = async {
-        let (mut resp, _history, _permits) = client.send(&spec).await?;
-        let status = resp.status();
-        if !status.is_success() {
-            return Ok((status, Vec::new()));
-        }
-        let mut body = Vec::new();
-        while body.len() < MAX_ROBOTS_BYTES {
-            let Some(chunk) = resp
-                .chunk()
-                .await
-                .map_err(|e| crate::Error::Protocol { url: spec.url.clone(), reason: e.to_string() })?
-            else {
-                break;
-            };
-            body.extend_from_slice(&chunk);
-        }
-        Ok::<_, crate::Error>((status, body))
-    };
-    match tokio::time::timeout(timeout, read).await {
+    match fetch_capped(client, &spec, MAX_ROBOTS_BYTES, FETCH_TIMEOUT).await {
         // Parsing a 500 KiB file of tiny lines takes a while (~10 us/line unoptimised): off
         // the async workers.
-        Ok(Ok((status, body))) if status.is_success() => {
+        Ok((status, body)) if status.is_success() => {
             let user_agent = user_agent.to_owned();
             match tokio::task::spawn_blocking(move || Robots::parse(&body, &user_agent)).await {
                 Ok(robots) => RobotsStatus::Rules(Arc::new(robots)),
@@ -282,18 +262,45 @@ async fn fetch(client: &Client, origin: &str, user_agent: &str) -> RobotsStatus 
             }
         }
         // 429 asks us to come back later: unavailable, like 5xx (as Google does).
-        Ok(Ok((status, _))) if status.is_server_error() || status.as_u16() == 429 => {
-            RobotsStatus::Unavailable
-        }
+        Ok((status, _)) if status.is_server_error() || status.as_u16() == 429 => RobotsStatus::Unavailable,
         // 4xx (RFC 9309 §2.3.1.3) and other statuses: no rules.
-        Ok(Ok(_)) => RobotsStatus::Rules(Arc::new(Robots::allow_all())),
+        Ok(_) => RobotsStatus::Rules(Arc::new(Robots::allow_all())),
         // More than 5 redirects, or a redirect to a non-HTTP URL: RFC 9309 §2.3.1.2 lets
         // us treat the file as unavailable, i.e. as a 4xx.
-        Ok(Err(crate::Error::TooManyRedirects { .. } | crate::Error::BadRedirect { .. })) => {
+        Err(crate::Error::TooManyRedirects { .. } | crate::Error::BadRedirect { .. }) => {
             RobotsStatus::Rules(Arc::new(Robots::allow_all()))
         }
-        Ok(Err(_)) | Err(_) => RobotsStatus::Unavailable,
+        Err(_) => RobotsStatus::Unavailable,
     }
+}
+
+/// Sends `spec` (redirects followed) and reads at most `cap` bytes of a 2xx body: a larger
+/// body is cut, not an error, and the rest is never downloaded. The body of any other status
+/// is not read. The whole exchange gets the client's total deadline, at most `max_time`.
+pub(crate) async fn fetch_capped(
+    client: &Client,
+    spec: &RequestSpec,
+    cap: usize,
+    max_time: Duration,
+) -> crate::Result<(reqwest::StatusCode, Vec<u8>)> {
+    let timeout = client.config().timeouts.total.map_or(max_time, |t| t.min(max_time));
+    let read = async {
+        let (mut resp, _history, _permits) = client.send(spec).await?;
+        let status = resp.status();
+        let mut body = Vec::new();
+        while status.is_success() && body.len() < cap {
+            let chunk = resp
+                .chunk()
+                .await
+                .map_err(|e| crate::Error::Protocol { url: spec.url.clone(), reason: e.to_string() })?;
+            let Some(chunk) = chunk else { break };
+            body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]);
+        }
+        Ok((status, body))
+    };
+    tokio::time::timeout(timeout, read).await.unwrap_or_else(|_| {
+        Err(crate::Error::Timeout { url: spec.url.clone(), kind: crate::TimeoutKind::Total, after: timeout })
+    })
 }
 
 #[cfg(test)]
