@@ -287,6 +287,12 @@ mod tests {
             "HTTP://A.COM:80/./b/../c/%2E%2E/d",
             "mailto:Joe@Example.COM?subject=%7e",
             "data:text/plain,%7e",
+            "foo:/.//p%7e",
+            "foo://h/p%7e?x=%7e&a#f",
+            "http://a.com/a/.%2e/b%7E?%7e#x",
+            "http://a.com/?a=1&a=0&%61=2",
+            "http://a.com/%2e%2E%2fx",
+            "file:///C:/%7e",
         ];
         for input in W3LIB_SAME.iter().chain(W3LIB_DIFFERENT).map(|(i, _)| *i).chain(extra) {
             let once = canonicalize(&Url::parse(input).unwrap());
