@@ -6,4 +6,4 @@ mod scheduler;
 pub mod sqlite;
 
 pub use memory::MemoryFrontier;
-// pub use sqlite::SqliteFrontier;
+pub use sqlite::SqliteFrontier;
