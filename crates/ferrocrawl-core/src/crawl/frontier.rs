@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::Result;
 
-pub use super::store::MemoryFrontier;
+pub use super::store::{MemoryFrontier, SqliteFrontier};
 
 /// 64-bit fingerprint of a canonical URL (computed by the caller, see `crawl::canon`).
 pub type Fingerprint = u64;

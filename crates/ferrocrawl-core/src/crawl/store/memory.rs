@@ -19,7 +19,7 @@ impl MemoryFrontier {
 
 impl Frontier for MemoryFrontier {
     async fn push(&mut self, reqs: Vec<(Fingerprint, Request)>) -> Result<usize> {
-        Ok(self.sched.push(reqs, |_, _| {}))
+        Ok(self.sched.push(reqs, |fp, _| fp))
     }
 
     async fn pop(&mut self, now: Instant, max: usize) -> Result<Vec<Lease>> {

@@ -27,7 +27,8 @@ struct Slot {
     text: Box<str>,
     /// Shared by the links of one page (consecutive pushes with the same referer).
     referer: Option<Arc<str>>,
-    fp: Fingerprint,
+    /// The store's handle on the request (SQLite: its row), returned by `ack` and `requeue`.
+    key: u64,
     url_len: u32,
     depth: u32,
     redirects: u32,
@@ -40,7 +41,7 @@ impl Slot {
         Slot {
             text: Box::default(),
             referer: None,
-            fp: 0,
+            key: 0,
             url_len: 0,
             depth: 0,
             redirects: 0,
@@ -49,7 +50,7 @@ impl Slot {
         }
     }
 
-    fn new(fp: Fingerprint, req: Request, referer: Option<Arc<str>>) -> Slot {
+    fn new(key: u64, req: Request, referer: Option<Arc<str>>) -> Slot {
         let mut text = String::from(req.url);
         let url_len = text.len() as u32;
         if let Some(first) = req.first_url {
@@ -58,7 +59,7 @@ impl Slot {
         Slot {
             text: text.into_boxed_str(),
             referer,
-            fp,
+            key,
             url_len,
             depth: req.depth,
             redirects: req.redirects,
@@ -154,7 +155,7 @@ impl Ord for Due {
 }
 
 struct LeaseState {
-    fp: Fingerprint,
+    key: u64,
     host: Arc<str>,
     finished: bool,
 }
@@ -183,7 +184,7 @@ pub(crate) struct Scheduler {
     /// The latest `now` given to `pop` (or creation time): what `next_ready` answers for "at once".
     clock: Instant,
     last_referer: Option<Arc<str>>,
-    key: String,
+    host_buf: String,
 }
 
 impl Scheduler {
@@ -207,22 +208,23 @@ impl Scheduler {
             done: 0,
             clock: Instant::now(),
             last_referer: None,
-            key: String::new(),
+            host_buf: String::new(),
         }
     }
 
-    /// Queues the requests never seen; `on_new` sees each new one before it is queued (the
-    /// SQLite store persists it). Returns how many were new.
+    /// Queues the requests never seen; `on_new` sees each new one before it is queued and
+    /// returns its key (the SQLite store persists it and answers its row). Returns how many
+    /// were new.
     pub(crate) fn push(
         &mut self,
         reqs: Vec<(Fingerprint, Request)>,
-        mut on_new: impl FnMut(Fingerprint, &Request),
+        mut on_new: impl FnMut(Fingerprint, &Request) -> u64,
     ) -> usize {
         let mut new = 0;
         for (fp, req) in reqs {
             if self.seen.insert(fp) {
-                on_new(fp, &req);
-                self.enqueue(fp, req);
+                let key = on_new(fp, &req);
+                self.enqueue(key, req);
                 new += 1;
             }
         }
@@ -230,13 +232,12 @@ impl Scheduler {
     }
 
     /// Marks `fp` seen without queueing it (a done row loaded from disk).
-    #[allow(dead_code)] // the SQLite store's, next commit
     pub(crate) fn mark_seen(&mut self, fp: Fingerprint) -> bool {
         self.seen.insert(fp)
     }
 
     /// Queues a request whose fingerprint is already marked seen.
-    pub(crate) fn enqueue(&mut self, fp: Fingerprint, mut req: Request) {
+    pub(crate) fn enqueue(&mut self, key: u64, mut req: Request) {
         let referer = req.referer.take().map(|r| match &self.last_referer {
             Some(last) if **last == *r => last.clone(),
             _ => {
@@ -245,16 +246,15 @@ impl Scheduler {
                 shared
             }
         });
-        let mut key = std::mem::take(&mut self.key);
-        host_key(&req.url, &mut key);
-        let idx = self.alloc(Slot::new(fp, req, referer));
+        let mut host = std::mem::take(&mut self.host_buf);
+        host_key(&req.url, &mut host);
+        let idx = self.alloc(Slot::new(key, req, referer));
         self.queued += 1;
-        link_back(&mut self.slots, host_entry(&mut self.hosts, &key), idx);
-        self.schedule(&key);
-        self.key = key;
+        link_back(&mut self.slots, host_entry(&mut self.hosts, &host), idx);
+        self.schedule(&host);
+        self.host_buf = host;
     }
 
-    #[allow(dead_code)] // the SQLite store's, next commit
     pub(crate) fn set_done(&mut self, done: u64) {
         self.done = done;
     }
@@ -306,7 +306,7 @@ impl Scheduler {
             }
             let slot = self.take(idx);
             let id = next(&mut self.next_lease);
-            self.leases.insert(id, LeaseState { fp: slot.fp, host: due.host, finished: false });
+            self.leases.insert(id, LeaseState { key: slot.key, host: due.host, finished: false });
             self.in_flight += 1;
             out.push(Lease { id, req: slot.into_request() });
         }
@@ -334,8 +334,8 @@ impl Scheduler {
         self.release(&host);
     }
 
-    /// Returns the fingerprint when the lease was known.
-    pub(crate) fn requeue(&mut self, lease: Lease, at: Instant) -> Option<Fingerprint> {
+    /// Returns the request's key when the lease was known.
+    pub(crate) fn requeue(&mut self, lease: Lease, at: Instant) -> Option<u64> {
         let state = self.leases.remove(&lease.id)?;
         if state.finished {
             self.unacked -= 1;
@@ -344,16 +344,16 @@ impl Scheduler {
             self.release(&state.host);
         }
         let referer = lease.req.referer.clone().map(Arc::from);
-        let slot = self.alloc(Slot::new(state.fp, lease.req, referer));
+        let slot = self.alloc(Slot::new(state.key, lease.req, referer));
         self.queued += 1;
         let ticket = next(&mut self.next_ticket);
         self.delayed.push(Reverse(Due { at: Some(at), ticket, host: state.host, slot }));
-        Some(state.fp)
+        Some(state.key)
     }
 
-    /// Retires the leases; returns the fingerprints of the known ones.
-    pub(crate) fn ack(&mut self, lease_ids: &[u64]) -> Vec<Fingerprint> {
-        let mut fps = Vec::with_capacity(lease_ids.len());
+    /// Retires the leases; returns the keys of the known ones.
+    pub(crate) fn ack(&mut self, lease_ids: &[u64]) -> Vec<u64> {
+        let mut keys = Vec::with_capacity(lease_ids.len());
         for id in lease_ids {
             let Some(state) = self.leases.remove(id) else { continue };
             if state.finished {
@@ -363,9 +363,9 @@ impl Scheduler {
                 self.release(&state.host);
             }
             self.done += 1;
-            fps.push(state.fp);
+            keys.push(state.key);
         }
-        fps
+        keys
     }
 
     pub(crate) fn set_host_delay(&mut self, host: &str, delay: Duration) {
@@ -536,7 +536,7 @@ mod tests {
     }
 
     fn push(s: &mut Scheduler, urls: &[&str]) -> usize {
-        s.push(urls.iter().map(|u| (fp(u), req(u))).collect(), |_, _| {})
+        s.push(urls.iter().map(|u| (fp(u), req(u))).collect(), |fp, _| fp)
     }
 
     fn urls(leases: &[Lease]) -> Vec<&str> {
@@ -767,7 +767,7 @@ mod tests {
             attempt: 1,
         };
         let plain = req("http://a.test/c");
-        s.push(vec![(1, r.clone()), (2, plain.clone())], |_, _| {});
+        s.push(vec![(1, r.clone()), (2, plain.clone())], |fp, _| fp);
         let leases = s.pop(Instant::now(), 10);
         assert_eq!(leases[0].req, r);
         assert_eq!(leases[1].req, plain);
