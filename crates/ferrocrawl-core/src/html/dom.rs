@@ -573,8 +573,8 @@ pub const MAX_DEPTH: usize = 512;
 /// How many start tags may pass between two exact depth measurements.
 const CHECK_EVERY: usize = 32;
 
-struct DepthGuard {
-    inner: TreeBuilder<u32, Sink>,
+pub(super) struct DepthGuard<S: TreeSink<Handle = u32>> {
+    pub(super) inner: TreeBuilder<u32, S>,
     /// Open elements (plus a few bookkeeping handles) at the last measurement.
     depth_at_check: Cell<usize>,
     starts_since_check: Cell<usize>,
@@ -582,8 +582,8 @@ struct DepthGuard {
     dropped: RefCell<HashMap<LocalName, usize>>,
 }
 
-impl DepthGuard {
-    fn new(inner: TreeBuilder<u32, Sink>) -> DepthGuard {
+impl<S: TreeSink<Handle = u32>> DepthGuard<S> {
+    pub(super) fn new(inner: TreeBuilder<u32, S>) -> DepthGuard<S> {
         DepthGuard {
             inner,
             depth_at_check: Cell::new(0),
@@ -618,7 +618,7 @@ impl Tracer for HandleCount {
     }
 }
 
-impl TokenSink for DepthGuard {
+impl<S: TreeSink<Handle = u32>> TokenSink for DepthGuard<S> {
     type Handle = u32;
 
     fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<u32> {
