@@ -28,14 +28,15 @@ use super::page::Page;
 use super::robots::{RobotsCache, RobotsStatus};
 use super::sitemap::{self, SitemapLimits};
 use super::stats::{Snapshot, Stats};
-use crate::html::Document;
-use tmp_links::{extract_links, LinkResolver, LinksEncoded as _};
+use crate::html::{extract_links, Document, LinkResolver};
 use crate::{charset, Client, Error, RequestSpec, Response, Result};
 
 /// Statuses worth another attempt (Scrapy's RETRY_HTTP_CODES, less the Cloudflare ones).
 const RETRY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// Bodies at least this large are analysed on the blocking pool, not a runtime worker.
 const BLOCKING_ANALYSIS_BYTES: usize = 256 * 1024;
+/// How long a robots.txt is used before it is fetched again (RFC 9309: at most 24 h).
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 /// First wait before asking again for a robots.txt that was unavailable; doubles per wait.
 const ROBOTS_RETRY: Duration = Duration::from_secs(2);
 
@@ -133,7 +134,7 @@ pub fn start<F: Frontier>(
         stats: stats.clone(),
         fatal: fatal.clone(),
     };
-    let robots = RobotsCache::new(&cfg.user_agent);
+    let robots = RobotsCache::new(&cfg.user_agent).with_times(ROBOTS_TTL, ROBOTS_RETRY);
     let ctx = Arc::new(Ctx { client, cfg, stats, robots });
     let driver = Driver {
         produced: frontier.counts().done,
@@ -791,19 +792,4 @@ mod tests {
         let e = Error::Timeout { url: "u".into(), kind: crate::TimeoutKind::Total, after: Duration::ZERO };
         assert_eq!(error_kind(&e), "timeout");
     }
-}
-
-/// TEMPORARY until the links branch lands.
-mod tmp_links {
-    use url::Url;
-    pub struct LinkResolver(Option<Url>);
-    impl LinkResolver {
-        pub fn new(page: Option<&Url>, _b: Option<&str>, _e: &'static encoding_rs::Encoding) -> Self { LinkResolver(page.cloned()) }
-        pub fn link(&self, href: &str) -> Option<Url> { let mut u = Url::options().base_url(self.0.as_ref()).parse(href.trim()).ok()?; u.set_fragment(None); matches!(u.scheme(), "http" | "https").then_some(u) }
-    }
-    pub fn extract_links(html: &str, base: &Url, _e: &'static encoding_rs::Encoding) -> Vec<Url> {
-        crate::html::Document::parse(html, Some(base.clone())).links(Some(base)).iter().filter_map(|s| Url::parse(s).ok()).collect()
-    }
-    pub trait LinksEncoded { fn links_encoded(&self, base: &Url, e: &'static encoding_rs::Encoding) -> Vec<Url>; }
-    impl LinksEncoded for crate::html::Document { fn links_encoded(&self, base: &Url, _e: &'static encoding_rs::Encoding) -> Vec<Url> { self.links(Some(base)).iter().filter_map(|s| Url::parse(s).ok()).collect() } }
 }

@@ -225,6 +225,17 @@ impl RobotsCache {
         status
     }
 
+    /// The cached status of `url`'s origin, without fetching: `None` when [`RobotsCache::get`]
+    /// would fetch (not cached, or expired).
+    pub fn peek(&self, url: &Url) -> Option<RobotsStatus> {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Some(RobotsStatus::Rules(Arc::new(Robots::allow_all())));
+        }
+        let origin = url.origin().ascii_serialization();
+        let slot = self.origins.lock().unwrap_or_else(PoisonError::into_inner).slots.get(&origin).cloned()?;
+        fresh(&slot)
+    }
+
     fn slot(&self, origin: &str) -> Arc<Slot> {
         let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(slot) = origins.slots.get(origin) {
