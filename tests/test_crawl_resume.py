@@ -25,22 +25,22 @@ MAX_REDELIVERED = 2 * 128 + 8
 
 
 def run_crawl(url: str, state: Path, kill_after: int | None = None) -> list[str]:
-    proc = subprocess.Popen(
+    lines: list[str] = []
+    with subprocess.Popen(
         [sys.executable, "-c", CRAWL, url, str(state)],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    for line in proc.stdout:
-        lines.append(line.strip())
-        if kill_after is not None and len(lines) >= kill_after:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-    lines += [line.strip() for line in proc.stdout]  # printed before the kill
-    proc.wait(timeout=120)
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.strip())
+            if kill_after is not None and len(lines) >= kill_after:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        lines += [line.strip() for line in proc.stdout]  # printed before the kill
+        proc.wait(timeout=120)
     if kill_after is None:
         assert proc.returncode == 0
     return lines
