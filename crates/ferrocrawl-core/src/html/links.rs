@@ -192,7 +192,7 @@ mod tests {
         assert_eq!(latin[0].as_str(), "http://h.example/s?q=%80%26%23128512%3B&r=%41");
         // UTF-16 pages submit UTF-8 (the encoding's output encoding).
         let utf16 = doc.links_encoded(&base, encoding_rs::UTF_16LE);
-        assert_eq!(utf16[0].as_str(), "http://h.example/s?q=%E2%82%AC%F0%9F%98%80");
+        assert_eq!(utf16[0].as_str(), "http://h.example/s?q=%E2%82%AC%F0%9F%98%80&r=%41");
     }
 
     #[test]
