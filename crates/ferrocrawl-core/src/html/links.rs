@@ -101,7 +101,7 @@ fn encode_query<'s>(encoding: &'static Encoding, s: &'s str) -> Cow<'s, [u8]> {
             EncoderResult::InputEmpty => return Cow::Owned(out),
             EncoderResult::OutputFull => {}
             EncoderResult::Unmappable(c) => {
-                out.extend_from_slice(format!("%26%23{}%3B", u32::from(c)).as_bytes())
+                out.extend_from_slice(format!("%26%23{}%3B", u32::from(c)).as_bytes());
             }
         }
     }
