@@ -6,6 +6,7 @@
 mod awaitable;
 mod bridge;
 mod convert;
+mod cookies;
 mod errors;
 mod headers;
 mod response;

@@ -17,6 +17,7 @@ use ferrocrawl_core::{Client, RequestSpec};
 use crate::awaitable::{Pending, Ready};
 use crate::bridge::Deliver;
 use crate::convert::{self, request_spec};
+use crate::cookies::CookieJar;
 use crate::response::Response;
 use crate::{errors, runtime};
 
@@ -384,6 +385,13 @@ impl ClientSession {
         self.client.lock().unwrap_or_else(PoisonError::into_inner).is_none()
     }
 
+    /// The session's cookie jar, aiohttp-style: iterable of `Morsel`s, `len()`, `clear()`,
+    /// `clear_domain()`, `filter_cookies(url)`.
+    #[getter]
+    fn cookie_jar(slf: Py<Self>) -> CookieJar {
+        CookieJar::new(slf)
+    }
+
     /// Cookies the session would send to `url`, from its jar.
     fn cookies_for(&self, py: Python<'_>, url: &str) -> PyResult<Vec<(String, String)>> {
         let parsed = url::Url::parse(url).map_err(|e| {
@@ -468,6 +476,7 @@ impl ManyIter {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ClientSession>()?;
     m.add_class::<ManyIter>()?;
+    m.add_class::<CookieJar>()?;
     m.add_class::<convert::ClientTimeout>()?;
     Ok(())
 }

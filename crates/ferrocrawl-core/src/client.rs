@@ -17,6 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::{ClientConfig, Timeouts, Tls};
+use crate::cookies::CookieJar;
 use crate::error::{Error, Result, TimeoutKind};
 use crate::request::{RequestBody, RequestSpec};
 use crate::response::{Response, ResponseHead};
@@ -45,7 +46,7 @@ struct Shared {
     /// `config.headers`, parsed once.
     default_headers: Vec<(HeaderName, HeaderValue)>,
     transports: Mutex<HashMap<TransportKey, reqwest::Client>>,
-    jar: reqwest::cookie::Jar,
+    jar: CookieJar,
     limit: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -94,7 +95,7 @@ impl Client {
             default_headers,
             transports: Mutex::new(HashMap::from([(default_key.clone(), default_transport)])),
             default_key,
-            jar: reqwest::cookie::Jar::default(),
+            jar: CookieJar::default(),
             per_host: Mutex::new(HashMap::new()),
             config,
         };
@@ -107,14 +108,12 @@ impl Client {
 
     /// Cookies the jar would send to `url`, as `name=value` pairs.
     pub fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
-        let Some(header) = self.shared.jar.cookies(url) else { return Vec::new() };
-        header
-            .to_str()
-            .unwrap_or_default()
-            .split("; ")
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
+        self.shared.jar.cookies_for(url)
+    }
+
+    /// The session's cookie jar (shared by every transport of this client).
+    pub fn cookie_jar(&self) -> &CookieJar {
+        &self.shared.jar
     }
 
     /// Fetches a request to the end: redirects, retries, the whole body.

@@ -4,6 +4,7 @@
 pub mod charset;
 pub mod client;
 pub mod config;
+pub mod cookies;
 pub mod download;
 pub mod error;
 pub mod files;
