@@ -399,6 +399,18 @@ mod tests {
     }
 
     #[test]
+    fn a_response_without_cookies_takes_no_write_lock() {
+        let jar = CookieJar::default();
+        set(&jar, "http://a.test/", &["x=1"]);
+        // A write lock taken while this read guard lives would deadlock the test.
+        let guard = jar.inner.read().unwrap();
+        set(&jar, "http://a.test/", &[]);
+        set(&jar, "http://a.test/", &["=; \u{0}"]);
+        drop(guard);
+        assert_eq!(names(&jar, "http://a.test/"), ["x"]);
+    }
+
+    #[test]
     fn clear_and_clear_domain() {
         let jar = CookieJar::default();
         set(&jar, "http://a.example.com/", &["x=1"]);
