@@ -11,7 +11,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use tokio::sync::mpsc;
 
 use ferrocrawl_core::config::ClientConfig;
-use ferrocrawl_core::download::{Destination, DownloadOptions};
+use ferrocrawl_core::download::{Destination, DownloadOptions, DEFAULT_MAX_DOWNLOAD_SIZE};
 use ferrocrawl_core::{Client, RequestSpec};
 
 use crate::awaitable::{Pending, Ready};
@@ -344,7 +344,7 @@ impl ClientSession {
     /// (existing, or ending in `/`) where the file is named after the response; with
     /// `filename=`, an untrusted name (e.g. a title from the page) joined under `path`,
     /// refused with `UnsafePathError` if it would leave the folder.
-    #[pyo3(signature = (url, path, *, filename=None, resume=true, max_size=None, **kwargs))]
+    #[pyo3(signature = (url, path, *, filename=None, resume=true, max_size=DEFAULT_MAX_DOWNLOAD_SIZE, **kwargs))]
     #[allow(clippy::too_many_arguments)] // keyword arguments, as in the Python signature
     fn download(
         &self,
@@ -353,7 +353,7 @@ impl ClientSession {
         path: std::path::PathBuf,
         filename: Option<String>,
         resume: bool,
-        max_size: Option<u64>,
+        max_size: u64,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Pending> {
         let client = self.client(py)?;

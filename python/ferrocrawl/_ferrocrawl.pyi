@@ -232,7 +232,7 @@ class ClientSession:
         *,
         filename: str | None = None,
         resume: bool = True,
-        max_size: int | None = None,
+        max_size: int = ...,
         **kwargs: Any,
     ) -> Pending[str]: ...
     def close(self) -> Ready[None]: ...
