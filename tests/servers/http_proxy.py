@@ -1,8 +1,8 @@
 """An HTTP proxy (absolute-form forwarding and CONNECT tunnels) that records what it relayed.
 
     proxy = HttpProxy(auth=None)      # or ("user", "pass"): answers 407 without Proxy-Authorization
-    proxy = HttpProxy(upstream=(host, port))  # every plain-http request goes there, whatever
-                                      # its host: named hosts (shop.example.com) for cookie tests
+    proxy = HttpProxy(upstream=(host, port))  # every request and tunnel goes there, whatever
+                                      # its host: named hosts (shop.example.com) for tests
     proxy.url                         # "http://127.0.0.1:PORT"
     proxy.requests                    # [{"method", "target", "proxy_authorization"}, ...]
 
@@ -89,6 +89,8 @@ class HttpProxy:
 
         if method == "CONNECT":
             host, _, port = target.rpartition(":")
+            if self.upstream is not None:
+                host, port = self.upstream[0], str(self.upstream[1])
             if not is_loopback(host):
                 await self._reply(writer, "403 Forbidden")
                 return

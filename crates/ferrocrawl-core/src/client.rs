@@ -452,6 +452,7 @@ fn build_transport(config: &ClientConfig, key: &TransportKey) -> Result<reqwest:
     match &key.tls {
         Tls::Verify => {}
         Tls::Insecure => b = b.tls_danger_accept_invalid_certs(true),
+        Tls::Context(ctx) => b = crate::tls::apply(b, ctx)?,
         Tls::CaFile(path) => {
             let pem = std::fs::read(path)
                 .map_err(|source| Error::Io { path: path.display().to_string(), source })?;

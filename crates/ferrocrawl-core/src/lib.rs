@@ -14,6 +14,7 @@ pub mod response;
 pub mod retry;
 #[cfg(test)]
 mod test_server;
+pub mod tls;
 
 pub use client::Client;
 pub use config::ClientConfig;
