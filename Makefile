@@ -22,9 +22,30 @@ help:  ## show this help
 .PHONY: deps
 deps:  ## pip install maturin + the EXTRAS (default: dev) of pyproject.toml, not the package
 	$(PIP) install 'maturin>=1.9,<2'
-	$(PYTHON) -c "import sys, tomllib; x = tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']; print('\n'.join(d for e in sys.argv[1:] for d in x[e]))" $(EXTRAS) > .deps.txt
+	$(MAKE) -s extras > .deps.txt
 	$(PIP) install -r .deps.txt
 	rm -f .deps.txt
+
+# tomllib is 3.11+; on 3.10 read pyproject.toml with tomli, or with the copy pip vendors
+# (pip is all a fresh virtualenv has).
+.PHONY: extras
+extras:  ## print the requirements of the EXTRAS (default: dev), one a line
+	@$(PYTHON) -c "$$EXTRAS_PY" $(EXTRAS)
+
+define EXTRAS_PY
+import sys
+try:
+    import tomllib
+except ImportError:
+    try:
+        import tomli as tomllib
+    except ImportError:
+        from pip._vendor import tomli as tomllib
+with open("pyproject.toml", "rb") as f:
+    extras = tomllib.load(f)["project"]["optional-dependencies"]
+print("\n".join(d for e in sys.argv[1:] for d in extras[e]))
+endef
+export EXTRAS_PY
 
 .PHONY: build
 build:  ## build the extension in place (editable install, fast release profile)
@@ -38,15 +59,18 @@ build-release:  ## build the extension in place with the full release profile (L
 install: system-deps deps build  ## Debian packages, dev extras and the extension, ready for `make test`
 
 # Debian packages the tests and benchmarks use: the PostgreSQL HTML docs (the selector
-# corpus), nginx and wrk (benchmarks). Installed only when missing; needs root and apt-get.
+# corpus), nginx and wrk (benchmarks). Installed only when missing, with apt-get (through
+# sudo unless root).
 SYSTEM_PACKAGES := postgresql-doc-15 nginx-light wrk
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: system-deps
 system-deps:  ## apt-get install what tests and benchmarks need, if missing
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages: $$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 .PHONY: wheel

@@ -7,10 +7,13 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 
 use ferrocrawl_core::config::{Timeouts, Tls};
+use ferrocrawl_core::tls::{TlsContext, TlsVersion};
 use ferrocrawl_core::{RequestBody, RequestSpec};
+
+use crate::errors;
 
 /// `ClientTimeout(total=..., connect=..., sock_read=..., sock_connect=...)`, in seconds;
 /// `None` means no such deadline. `connect` and `sock_connect` are the same deadline here.
@@ -81,8 +84,10 @@ pub fn timeouts(obj: &Bound<'_, PyAny>) -> PyResult<Timeouts> {
     Ok(ClientTimeout::new(Some(secs), None, None, None)?.to_core())
 }
 
+static SSL_CONTEXT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
 /// `ssl=` / `verify_ssl=`: True (verify), False (don't), a CA file path, or an
-/// `ssl.SSLContext` (only its verify mode is honoured).
+/// `ssl.SSLContext` (see [`ssl_context`]).
 pub fn tls(obj: &Bound<'_, PyAny>) -> PyResult<Tls> {
     if let Ok(verify) = obj.extract::<bool>() {
         return Ok(if verify { Tls::Verify } else { Tls::Insecure });
@@ -90,11 +95,58 @@ pub fn tls(obj: &Bound<'_, PyAny>) -> PyResult<Tls> {
     if let Ok(path) = obj.extract::<std::path::PathBuf>() {
         return Ok(Tls::CaFile(path));
     }
-    if let Ok(mode) = obj.getattr("verify_mode") {
-        let none: i64 = obj.py().import("ssl")?.getattr("CERT_NONE")?.extract()?;
-        return Ok(if mode.extract::<i64>()? == none { Tls::Insecure } else { Tls::Verify });
+    if obj.is_instance(SSL_CONTEXT.import(obj.py(), "ssl", "SSLContext")?)? {
+        return ssl_context(obj);
     }
     Err(PyTypeError::new_err("ssl must be True, False, a CA file path or an ssl.SSLContext"))
+}
+
+/// An `ssl.SSLContext`, read for what rustls can honour: `verify_mode` (`CERT_NONE` = no
+/// verification), the CA certificates it holds, `check_hostname`, `minimum_version` /
+/// `maximum_version`. What it cannot honour and can detect (CRL checks, TLS below 1.2) is an
+/// `InvalidArgument` (a `ValueError`); client certificates (`load_cert_chain`) cannot be read
+/// back from a context at all, which the README says.
+fn ssl_context(ctx: &Bound<'_, PyAny>) -> PyResult<Tls> {
+    let py = ctx.py();
+    let ssl = py.import("ssl")?;
+    let constant = |name: &str| -> PyResult<i64> { ssl.getattr(name)?.extract() };
+    let invalid =
+        |reason: String| errors::to_py(py, ferrocrawl_core::Error::InvalidArgument { what: "ssl", reason });
+    if ctx.getattr("verify_mode")?.extract::<i64>()? == constant("CERT_NONE")? {
+        return Ok(Tls::Insecure);
+    }
+    let flags: i64 = ctx.getattr("verify_flags")?.extract()?;
+    if flags & (constant("VERIFY_CRL_CHECK_LEAF")? | constant("VERIFY_CRL_CHECK_CHAIN")?) != 0 {
+        return Err(invalid(
+            "the SSLContext asks for CRL checks (verify_flags), which ferrocrawl cannot take \
+             from a context; clear VERIFY_CRL_CHECK_LEAF/CHAIN or pass ssl=True"
+                .into(),
+        ));
+    }
+    // TLSVersion values: MINIMUM_SUPPORTED -2, MAXIMUM_SUPPORTED -1, TLSv1_2 0x303, TLSv1_3 0x304.
+    let min: i64 = ctx.getattr("minimum_version")?.extract()?;
+    let max: i64 = ctx.getattr("maximum_version")?.extract()?;
+    let min_version = match min {
+        0x304 | -1 => Some(TlsVersion::Tls13),
+        _ => None, // rustls never goes below TLS 1.2 anyway
+    };
+    let max_version = match max {
+        -1 | 0x304 => None,
+        0x303 => Some(TlsVersion::Tls12),
+        _ => {
+            return Err(invalid(
+                "the SSLContext's maximum_version is below TLS 1.2; ferrocrawl (rustls) speaks \
+                 TLS 1.2 and 1.3 only"
+                    .into(),
+            ))
+        }
+    };
+    let check_hostname: bool = ctx.getattr("check_hostname")?.extract()?;
+    let ca_certs: Vec<Vec<u8>> = ctx.call_method1("get_ca_certs", (true,))?.extract()?;
+    if check_hostname && min_version.is_none() && max_version.is_none() && ca_certs.is_empty() {
+        return Ok(Tls::Verify);
+    }
+    Ok(Tls::Context(TlsContext { ca_certs, check_hostname, min_version, max_version }))
 }
 
 fn text(obj: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -6,6 +6,7 @@
 mod awaitable;
 mod bridge;
 mod convert;
+mod cookies;
 mod crawl;
 mod errors;
 mod headers;

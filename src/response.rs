@@ -54,23 +54,22 @@ impl Response {
         })
     }
 
-    /// Decodes the body: browser rules unless `encoding` is given. Labels and `errors`
-    /// modes outside the WHATWG set (`"latin-1"`, `"backslashreplace"`) go to Python's codecs,
-    /// as with `bytes.decode`.
+    /// Decodes the body: browser rules unless `encoding` is given. An explicit `encoding` is a
+    /// Python codec name decoded by Python's codec (as `bytes.decode` and aiohttp do), so
+    /// "latin1" and "ascii" mean what they mean in Python, not their WHATWG aliases
+    /// (windows-1252). `errors` modes outside the WHATWG set go to Python's codecs too.
     pub fn decode(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<PyAny>> {
-        let explicit = match encoding.map(charset::encoding_for_label) {
-            Some(Err(_)) => return self.decode_in_python(py, encoding.unwrap_or_default(), errors),
-            Some(Ok(enc)) => Some(enc),
-            None => None,
-        };
+        if let Some(encoding) = encoding {
+            return self.decode_in_python(py, encoding, errors);
+        }
         let Ok(mode) = ErrorMode::parse(errors) else {
-            let enc = explicit.unwrap_or_else(|| charset::detect(&self.body, self.head.content_type()).0);
+            let enc = charset::detect(&self.body, self.head.content_type()).0;
             return self.decode_in_python(py, enc.name(), errors);
         };
         let body = &self.body[..];
         let ct = self.head.content_type();
         let run = || -> Result<Cow<'_, str>, charset::DecodeError> {
-            let encoding = explicit.unwrap_or_else(|| charset::detect(body, ct).0);
+            let encoding = charset::detect(body, ct).0;
             match mode {
                 ErrorMode::Strict => charset::decode_strict(body, encoding),
                 _ => {

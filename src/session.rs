@@ -11,12 +11,13 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use tokio::sync::mpsc;
 
 use ferrocrawl_core::config::ClientConfig;
-use ferrocrawl_core::download::{Destination, DownloadOptions};
+use ferrocrawl_core::download::{Destination, DownloadOptions, DEFAULT_MAX_DOWNLOAD_SIZE};
 use ferrocrawl_core::{Client, RequestSpec};
 
 use crate::awaitable::{Pending, Ready};
 use crate::bridge::Deliver;
 use crate::convert::{self, request_spec};
+use crate::cookies::CookieJar;
 use crate::response::Response;
 use crate::{errors, runtime};
 
@@ -343,7 +344,7 @@ impl ClientSession {
     /// (existing, or ending in `/`) where the file is named after the response; with
     /// `filename=`, an untrusted name (e.g. a title from the page) joined under `path`,
     /// refused with `UnsafePathError` if it would leave the folder.
-    #[pyo3(signature = (url, path, *, filename=None, resume=true, max_size=None, **kwargs))]
+    #[pyo3(signature = (url, path, *, filename=None, resume=true, max_size=DEFAULT_MAX_DOWNLOAD_SIZE, **kwargs))]
     #[allow(clippy::too_many_arguments)] // keyword arguments, as in the Python signature
     fn download(
         &self,
@@ -352,7 +353,7 @@ impl ClientSession {
         path: std::path::PathBuf,
         filename: Option<String>,
         resume: bool,
-        max_size: Option<u64>,
+        max_size: u64,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Pending> {
         let client = self.client(py)?;
@@ -382,6 +383,13 @@ impl ClientSession {
     #[getter]
     fn closed(&self) -> bool {
         self.client.lock().unwrap_or_else(PoisonError::into_inner).is_none()
+    }
+
+    /// The session's cookie jar, aiohttp-style: iterable of `Morsel`s, `len()`, `clear()`,
+    /// `clear_domain()`, `filter_cookies(url)`.
+    #[getter]
+    fn cookie_jar(slf: Py<Self>) -> CookieJar {
+        CookieJar::new(slf)
     }
 
     /// Cookies the session would send to `url`, from its jar.
@@ -468,6 +476,7 @@ impl ManyIter {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ClientSession>()?;
     m.add_class::<ManyIter>()?;
+    m.add_class::<CookieJar>()?;
     m.add_class::<convert::ClientTimeout>()?;
     Ok(())
 }

@@ -81,6 +81,27 @@ async def test_python_codec_names_accepted(server):
         assert await r.text(encoding="utf_8") == "plain UTF-8 中文 ✓"
 
 
+@pytest.mark.parametrize(
+    "encoding", ["latin1", "latin-1", "iso-8859-1", "ascii", "us-ascii", "cp1252"]
+)
+@pytest.mark.parametrize("errors", ["replace", "strict", "backslashreplace"])
+async def test_explicit_encoding_is_a_python_codec(server, encoding, errors):
+    """As in aiohttp, `encoding=` is decoded by Python's codec: "latin1" and "ascii" are not
+    WHATWG labels for windows-1252 (bytes 0x80-0x9f stay C1 controls, or fail as ascii)."""
+    async with ferrocrawl.ClientSession() as s:
+        r = await s.get(server.url("/charset/cp1252"))
+        raw = await r.read()
+        try:
+            want: str | type[Exception] = raw.decode(encoding, errors)
+        except UnicodeDecodeError:
+            want = UnicodeDecodeError
+        if want is UnicodeDecodeError:
+            with pytest.raises(UnicodeDecodeError):
+                await r.text(encoding=encoding, errors=errors)
+        else:
+            assert await r.text(encoding=encoding, errors=errors) == want
+
+
 async def test_utf8_plain_and_json(server):
     async with ferrocrawl.ClientSession() as s:
         r = await s.get(server.url("/charset/utf8-plain"))

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import ferrocrawl
 import pytest
 
-from tests.servers.routes_files import DATA
+from tests.servers.routes_files import DATA, versioned_data
 
 
 def no_part_files(folder: Path) -> bool:
@@ -96,6 +97,51 @@ async def test_failed_download_leaves_no_final_file_then_resumes(server, tmp_pat
     assert Path(got) == dest and dest.read_bytes() == DATA
     assert server.state.ranges[key] == [None, f"bytes={have}-"]
     assert no_part_files(tmp_path)
+
+
+async def test_resume_of_a_changed_file_is_not_spliced(server, tmp_path, key):
+    """The `.part` holds the start of version 1; the server now has version 2. If-Range (with
+    the ETag saved beside the `.part`) makes the server send all of version 2."""
+    dest = tmp_path / "f.bin"
+    async with ferrocrawl.ClientSession() as s:
+        with pytest.raises(ferrocrawl.ClientConnectionError):
+            await s.download(server.url(f"/versioned/{key}?v=1&cut=100000"), dest, resume=True)
+        have = (tmp_path / "f.bin.part").stat().st_size
+        assert 0 < have <= 100000
+        await s.download(server.url(f"/versioned/{key}?v=2"), dest, resume=True)
+    assert dest.read_bytes() == versioned_data("2")
+    assert server.state.ranges[key] == [None, f"bytes={have}-"]
+    assert server.state.if_ranges[key] == [None, '"v1"']
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]
+
+
+async def test_retries_resume_a_broken_download_in_one_call(server, tmp_path, key):
+    dest = tmp_path / "f.bin"
+    async with ferrocrawl.ClientSession(retries=2, retry_backoff=0.01) as s:
+        await s.download(server.url(f"/versioned/{key}?v=1&cut=100000"), dest, resume=False)
+    assert dest.read_bytes() == versioned_data("1")
+    assert server.state.ranges[key][0] is None
+    assert server.state.ranges[key][1].startswith("bytes=")
+    assert server.state.if_ranges[key] == [None, '"v1"']
+    assert no_part_files(tmp_path)
+
+
+async def test_download_asks_for_the_bytes_as_they_are(server, tmp_path):
+    dest = tmp_path / "echo.json"
+    async with ferrocrawl.ClientSession() as s:
+        await s.download(server.url("/echo"), dest, headers={"Accept-Encoding": "gzip"})
+    assert json.loads(dest.read_bytes())["headers"]["accept-encoding"] == "identity"
+
+
+async def test_session_total_does_not_cut_a_download(server, tmp_path, key):
+    """`total` is a page deadline; a download is bounded between bytes (sock_read) instead."""
+    dest = tmp_path / "f.bin"
+    timeout = ferrocrawl.ClientTimeout(total=0.1)
+    async with ferrocrawl.ClientSession(timeout=timeout) as s:
+        with pytest.raises(ferrocrawl.RequestTimeout):
+            await s.get(server.url(f"/slow-body?key={key}&delay=0.4"))
+        await s.download(server.url(f"/slow-body?key={key}x&delay=0.4"), dest)
+    assert dest.read_bytes() == b"slow body"
 
 
 async def test_resume_false_starts_over(server, tmp_path, key):

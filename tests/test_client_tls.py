@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
+import warnings
+
 import ferrocrawl
 import pytest
 
@@ -63,3 +66,76 @@ async def test_https_redirect_chain(tls_server):
     async with ferrocrawl.ClientSession(ssl=False) as s:
         r = await s.get(tls_server.url("/redirect/2"))
         assert len(r.history) == 2 and r.url == tls_server.url("/redirect/0")
+
+
+# ssl.SSLContext: what rustls can honour is honoured, what it cannot is refused (ValueError).
+
+
+@pytest.fixture(scope="module")
+def named_tls(tls_server):
+    """A proxy that tunnels every host to the TLS server, whose certificate names only
+    127.0.0.1 and localhost: https://shop.example.com/ meets a certificate for another name."""
+    from tests.servers import HttpProxy
+
+    proxy = HttpProxy(upstream=("127.0.0.1", tls_server.port))
+    yield proxy
+    proxy.close()
+
+
+async def test_ssl_context_ca_certificates_are_trusted(tls_server):
+    ctx = ssl.create_default_context(cafile=str(tls_server.ca_file))
+    async with ferrocrawl.ClientSession(ssl=ctx) as s:
+        assert (await s.get(tls_server.url("/echo"))).status == 200
+    async with ferrocrawl.ClientSession() as s:
+        assert (await s.get(tls_server.url("/echo"), ssl=ctx)).status == 200
+    # A context trusting another CA still fails: the chain is checked.
+    other = ssl.create_default_context(cafile=str(tls_server.other_ca_file))
+    async with ferrocrawl.ClientSession(ssl=other) as s:
+        with pytest.raises(ferrocrawl.TLSError):
+            await s.get(tls_server.url("/echo"))
+
+
+async def test_ssl_context_check_hostname_false_still_verifies_the_chain(tls_server, named_tls):
+    url = f"https://shop.example.com:{tls_server.port}/echo"
+    ctx = ssl.create_default_context(cafile=str(tls_server.ca_file))
+    async with ferrocrawl.ClientSession(ssl=ctx, proxy=named_tls.url) as s:
+        with pytest.raises(ferrocrawl.TLSError):  # the name is checked by default
+            await s.get(url)
+    ctx.check_hostname = False
+    async with ferrocrawl.ClientSession(ssl=ctx, proxy=named_tls.url) as s:
+        assert (await s.get(url)).status == 200
+    other = ssl.create_default_context(cafile=str(tls_server.other_ca_file))
+    other.check_hostname = False
+    async with ferrocrawl.ClientSession(ssl=other, proxy=named_tls.url) as s:
+        with pytest.raises(ferrocrawl.TLSError):
+            await s.get(url)
+
+
+def test_ssl_context_settings_that_cannot_be_honoured_are_refused():
+    no_cas = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    no_cas.check_hostname = False  # but verify_mode stays CERT_REQUIRED: against which roots?
+    with pytest.raises(ferrocrawl.InvalidArgument, match="check_hostname"):
+        ferrocrawl.ClientSession(ssl=no_cas)
+    old_tls = ssl.create_default_context()
+    with warnings.catch_warnings():  # TLS 1.1 is deprecated: that is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old_tls.minimum_version = ssl.TLSVersion.TLSv1
+        old_tls.maximum_version = ssl.TLSVersion.TLSv1_1
+    with pytest.raises(ValueError, match=r"TLS 1\.2"):
+        ferrocrawl.ClientSession(ssl=old_tls)
+    crl = ssl.create_default_context()
+    crl.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+    with pytest.raises(ValueError, match="CRL"):
+        ferrocrawl.ClientSession(ssl=crl)
+
+
+async def test_ssl_context_minimum_version_is_honoured(tls_server):
+    ctx = ssl.create_default_context(cafile=str(tls_server.ca_file))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    async with ferrocrawl.ClientSession(ssl=ctx) as s:
+        assert (await s.get(tls_server.url("/echo"))).status == 200
+    none = ssl.create_default_context()
+    none.check_hostname = False
+    none.verify_mode = ssl.CERT_NONE
+    async with ferrocrawl.ClientSession(ssl=none) as s:
+        assert (await s.get(tls_server.url("/echo"))).status == 200

@@ -1,7 +1,8 @@
 """Type stubs of the compiled module; checked against the runtime by tests/test_stubs.py."""
 
 import os
-from collections.abc import Awaitable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Mapping
+from http.cookies import Morsel, SimpleCookie
 from re import Pattern
 from types import TracebackType
 from typing import Any, Generic, TypeVar, final
@@ -15,6 +16,7 @@ __all__ = [
     "ClientSession",
     "ClientTimeout",
     "ConnectError",
+    "CookieJar",
     "FerrocrawlError",
     "HTTPStatusError",
     "Headers",
@@ -173,6 +175,17 @@ class ManyIter:
     def __anext__(self) -> Any: ...
 
 @final
+class CookieJar:
+    """aiohttp's CookieJar surface. Public-suffix domains (`Domain=com`) are refused; Secure
+    cookies go over https only; at most 3000 cookies, 50 per site (oldest evicted first)."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Morsel[str]]: ...
+    def clear(self, predicate: Callable[[Morsel[str]], bool] | None = None) -> None: ...
+    def clear_domain(self, domain: str) -> None: ...
+    def filter_cookies(self, request_url: _StrOrURL) -> SimpleCookie: ...
+
+@final
 class ClientSession:
     def __new__(
         cls,
@@ -219,12 +232,14 @@ class ClientSession:
         *,
         filename: str | None = None,
         resume: bool = True,
-        max_size: int | None = None,
+        max_size: int = ...,
         **kwargs: Any,
     ) -> Pending[str]: ...
     def close(self) -> Ready[None]: ...
     @property
     def closed(self) -> bool: ...
+    @property
+    def cookie_jar(self) -> CookieJar: ...
     def cookies_for(self, url: str) -> list[tuple[str, str]]: ...
     def __aenter__(self) -> Ready[ClientSession]: ...
     def __aexit__(self, *_args: object) -> Ready[None]: ...

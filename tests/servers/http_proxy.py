@@ -1,6 +1,8 @@
 """An HTTP proxy (absolute-form forwarding and CONNECT tunnels) that records what it relayed.
 
     proxy = HttpProxy(auth=None)      # or ("user", "pass"): answers 407 without Proxy-Authorization
+    proxy = HttpProxy(upstream=(host, port))  # every request and tunnel goes there, whatever
+                                      # its host: named hosts (shop.example.com) for tests
     proxy.url                         # "http://127.0.0.1:PORT"
     proxy.requests                    # [{"method", "target", "proxy_authorization"}, ...]
 
@@ -21,8 +23,12 @@ from .pipe import relay
 
 
 class HttpProxy:
-    def __init__(self, auth: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, auth: tuple[str, str] | None = None, upstream: tuple[str, int] | None = None
+    ) -> None:
+        assert upstream is None or is_loopback(upstream[0]), "loopback only"
         self.auth = auth
+        self.upstream = upstream
         self.requests: list[dict[str, Any]] = []
         self._sock = bound_socket()
         self.port: int = self._sock.getsockname()[1]
@@ -83,6 +89,8 @@ class HttpProxy:
 
         if method == "CONNECT":
             host, _, port = target.rpartition(":")
+            if self.upstream is not None:
+                host, port = self.upstream[0], str(self.upstream[1])
             if not is_loopback(host):
                 await self._reply(writer, "403 Forbidden")
                 return
@@ -93,7 +101,10 @@ class HttpProxy:
             return
 
         parts = urlsplit(target)
-        if parts.scheme != "http" or not parts.hostname or not is_loopback(parts.hostname):
+        named = self.upstream is not None and parts.scheme == "http"
+        if not named and (
+            parts.scheme != "http" or not parts.hostname or not is_loopback(parts.hostname)
+        ):
             await self._reply(writer, "403 Forbidden")
             return
         length = int(hdict.get("content-length", "0"))
@@ -108,9 +119,8 @@ class HttpProxy:
         out = [f"{method} {path} {version}"]
         out += [f"{k}:{v}" for k, v in headers if k.strip().lower() not in drop]
         out.append("Connection: close")
-        up_r, up_w = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname, parts.port or 80), 10
-        )
+        host, port = self.upstream or (parts.hostname, parts.port or 80)
+        up_r, up_w = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
         up_w.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body)
         await up_w.drain()
         try:

@@ -23,6 +23,15 @@ async def cookies_set(request: web.Request) -> web.Response:
     return resp
 
 
+@routes.get("/cookies/set-raw")
+async def cookies_set_raw(request: web.Request) -> web.Response:
+    """Each `c` query value is sent verbatim as one Set-Cookie header."""
+    resp = web.json_response({"host": request.host})
+    for raw in request.query.getall("c", []):
+        resp.headers.add("Set-Cookie", raw)
+    return resp
+
+
 @routes.get("/cookies/set-redirect")
 async def cookies_set_redirect(request: web.Request) -> web.Response:
     resp = web.Response(status=302, headers={"Location": "/cookies"})

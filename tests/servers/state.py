@@ -37,6 +37,7 @@ class ServerState:
     inflight: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     max_inflight: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     ranges: defaultdict[str, list[str | None]] = field(default_factory=lambda: defaultdict(list))
+    if_ranges: defaultdict[str, list[str | None]] = field(default_factory=lambda: defaultdict(list))
     slow: defaultdict[str, SlowRecord] = field(default_factory=lambda: defaultdict(SlowRecord))
 
     @staticmethod

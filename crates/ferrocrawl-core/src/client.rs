@@ -17,6 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::{ClientConfig, Timeouts, Tls};
+use crate::cookies::CookieJar;
 use crate::error::{Error, Result, TimeoutKind};
 use crate::request::{RequestBody, RequestSpec};
 use crate::response::{Response, ResponseHead};
@@ -27,6 +28,8 @@ struct TransportKey {
     tls: Tls,
     connect: Option<Duration>,
     read: Option<Duration>,
+    /// Bodies as sent, never decompressed (downloads).
+    raw: bool,
 }
 
 /// Size of the per-host semaphore map at which idle hosts are forgotten.
@@ -45,7 +48,7 @@ struct Shared {
     /// `config.headers`, parsed once.
     default_headers: Vec<(HeaderName, HeaderValue)>,
     transports: Mutex<HashMap<TransportKey, reqwest::Client>>,
-    jar: reqwest::cookie::Jar,
+    jar: CookieJar,
     limit: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -81,6 +84,7 @@ impl Client {
             tls: config.tls.clone(),
             connect: config.timeouts.connect,
             read: config.timeouts.read,
+            raw: false,
         };
         let default_headers = config
             .headers
@@ -94,7 +98,7 @@ impl Client {
             default_headers,
             transports: Mutex::new(HashMap::from([(default_key.clone(), default_transport)])),
             default_key,
-            jar: reqwest::cookie::Jar::default(),
+            jar: CookieJar::default(),
             per_host: Mutex::new(HashMap::new()),
             config,
         };
@@ -107,19 +111,17 @@ impl Client {
 
     /// Cookies the jar would send to `url`, as `name=value` pairs.
     pub fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
-        let Some(header) = self.shared.jar.cookies(url) else { return Vec::new() };
-        header
-            .to_str()
-            .unwrap_or_default()
-            .split("; ")
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
+        self.shared.jar.cookies_for(url)
+    }
+
+    /// The session's cookie jar (shared by every transport of this client).
+    pub fn cookie_jar(&self) -> &CookieJar {
+        &self.shared.jar
     }
 
     /// Fetches a request to the end: redirects, retries, the whole body.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Response> {
-        let req = self.prepare(spec)?;
+        let req = self.prepare(spec, false)?;
         let policy = &self.shared.config.retry;
         // A broken connection may have delivered the request: only idempotent methods are
         // sent again after one (RFC 9110 §9.2.2). 429/503 say the server did not act on it.
@@ -159,25 +161,28 @@ impl Client {
 
     /// Sends the request and follows redirects; returns the final response with its body
     /// still unread, for streaming (downloads).
+    /// The body is the bytes as sent (a `Content-Encoding` is not undone): a download saves
+    /// what the server serves.
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
-        let req = self.prepare(spec)?;
+        let req = self.prepare(spec, true)?;
         let permits = self.acquire(&req.url).await;
         let (resp, history) = self.follow(&req, spec).await?;
         Ok((resp, history, permits))
     }
 
     /// What every send needs from a spec, worked out once (not per attempt or hop).
-    fn prepare(&self, spec: &RequestSpec) -> Result<Prepared> {
+    fn prepare(&self, spec: &RequestSpec, raw: bool) -> Result<Prepared> {
         let url = prepare_url(spec)?;
         let method = parse_method(&spec.method)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
-        let transport = self.transport_for(spec, &timeouts)?;
+        let transport = self.transport_for(spec, &timeouts, raw)?;
         Ok(Prepared { url, method, timeouts, transport })
     }
 
-    fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
+    fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts, raw: bool) -> Result<reqwest::Client> {
         let base = &self.shared.default_key;
-        if spec.proxy.is_none()
+        if !raw
+            && spec.proxy.is_none()
             && spec.tls.is_none()
             && (timeouts.connect, timeouts.read) == (base.connect, base.read)
         {
@@ -188,6 +193,7 @@ impl Client {
             tls: spec.tls.clone().unwrap_or_else(|| base.tls.clone()),
             connect: timeouts.connect,
             read: timeouts.read,
+            raw,
         };
         self.transport(&key)
     }
@@ -428,6 +434,9 @@ fn build_transport(config: &ClientConfig, key: &TransportKey) -> Result<reqwest:
     if !config.http2 {
         b = b.http1_only();
     }
+    if key.raw {
+        b = b.no_gzip().no_brotli().no_zstd().no_deflate();
+    }
     if let Some(t) = key.connect {
         b = b.connect_timeout(t);
     }
@@ -443,6 +452,7 @@ fn build_transport(config: &ClientConfig, key: &TransportKey) -> Result<reqwest:
     match &key.tls {
         Tls::Verify => {}
         Tls::Insecure => b = b.tls_danger_accept_invalid_certs(true),
+        Tls::Context(ctx) => b = crate::tls::apply(b, ctx)?,
         Tls::CaFile(path) => {
             let pem = std::fs::read(path)
                 .map_err(|source| Error::Io { path: path.display().to_string(), source })?;

@@ -29,6 +29,8 @@ pub enum Tls {
     CaFile(PathBuf),
     /// Accept any certificate (`ssl=False`).
     Insecure,
+    /// What an `ssl.SSLContext` asks for (its CA certificates, hostname check, versions).
+    Context(crate::tls::TlsContext),
 }
 
 /// Which responses are worth another attempt, and how long to wait between attempts.

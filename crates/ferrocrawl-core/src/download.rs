@@ -1,16 +1,31 @@
 //! `Client::download`: stream a body to disk with bounded memory, through a `.part` file
-//! renamed into place only when complete, resuming a previous `.part` with `Range`.
+//! renamed into place only when complete, resuming a previous `.part` with `Range` and
+//! `If-Range` (so a file changed on the server since is fetched anew, never spliced).
 
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, CONTENT_DISPOSITION, CONTENT_RANGE, RANGE};
+use reqwest::header::{
+    HeaderMap, ACCEPT_ENCODING, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_RANGE,
+    LAST_MODIFIED, RANGE,
+};
 use reqwest::StatusCode;
 
 use crate::client::{map_reqwest_error, with_deadline, Client};
-use crate::config::Timeouts;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TimeoutKind};
 use crate::files::{filename_from_response, resolve_under, PartFile};
 use crate::request::RequestSpec;
+use crate::response::ResponseHead;
+use crate::retry::retry_after;
+
+/// Largest file a download writes unless told otherwise (`max_size=`): large enough for any
+/// video or dataset a crawl meets, small enough that a hostile endless body stops.
+pub const DEFAULT_MAX_DOWNLOAD_SIZE: u64 = 10 << 30;
+
+/// The longest wait for the next bytes of a download (headers, then each chunk) when the
+/// session sets no `sock_read`. A download has no `total` deadline unless one is passed to
+/// `download()` itself: a 2 GB file on a slow link is fine as long as bytes keep coming.
+pub const DEFAULT_DOWNLOAD_IDLE: Duration = Duration::from_secs(60);
 
 /// Where a download goes.
 #[derive(Debug, Clone)]
@@ -22,26 +37,62 @@ pub enum Destination {
     Folder { folder: PathBuf, name: Option<String> },
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct DownloadOptions {
     /// Continue an existing `.part` file with a Range request, and keep it on failure.
     pub resume: bool,
-    /// Refuse bodies larger than this many bytes (decoded); `None` = no limit, since the
-    /// body goes to disk, not memory.
-    pub max_size: Option<u64>,
+    /// Refuse files larger than this many bytes.
+    pub max_size: u64,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        DownloadOptions { resume: false, max_size: DEFAULT_MAX_DOWNLOAD_SIZE }
+    }
+}
+
+/// Why an attempt failed, and whether another may do better.
+struct Failed {
+    error: Error,
+    retry: Retry,
+}
+
+enum Retry {
+    No,
+    /// After the policy's backoff (a broken transfer, a timeout).
+    Backoff,
+    /// After the server's `Retry-After` (a 429/503).
+    After(Duration),
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        let retry = if error.is_transient() { Retry::Backoff } else { Retry::No };
+        Failed { error, retry }
+    }
+}
+
+fn fatal(error: Error) -> Failed {
+    Failed { error, retry: Retry::No }
 }
 
 impl Client {
     /// Downloads `spec` to `dest` and returns the final path. Non-2xx statuses are errors
-    /// (an error page is never saved as the file).
+    /// (an error page is never saved as the file). A broken transfer, a timeout or a 429/503
+    /// is retried up to the session's `retries` times, resuming from what arrived.
+    ///
+    /// Deadlines: `spec.timeouts.total` if the caller gave one for this download (the
+    /// session's `total` is for pages, not files); otherwise only the wait for the next bytes
+    /// is bounded, by `read` (`sock_read`) or [`DEFAULT_DOWNLOAD_IDLE`].
     pub async fn download(
         &self,
         spec: &RequestSpec,
         dest: &Destination,
         opts: DownloadOptions,
     ) -> Result<PathBuf> {
-        let timeouts = spec.timeouts.unwrap_or(self.config().timeouts);
-        with_deadline(timeouts.total, &spec.url, self.download_inner(spec, dest, opts, &timeouts)).await
+        let total = spec.timeouts.and_then(|t| t.total);
+        let idle = spec.timeouts.unwrap_or(self.config().timeouts).read.unwrap_or(DEFAULT_DOWNLOAD_IDLE);
+        with_deadline(total, &spec.url, self.download_inner(spec, dest, opts, idle)).await
     }
 
     async fn download_inner(
@@ -49,7 +100,7 @@ impl Client {
         spec: &RequestSpec,
         dest: &Destination,
         opts: DownloadOptions,
-        timeouts: &Timeouts,
+        idle: Duration,
     ) -> Result<PathBuf> {
         // A name known before the request lets us look for a `.part` to resume.
         let known = match dest {
@@ -57,45 +108,103 @@ impl Client {
             Destination::Folder { folder, name: Some(name) } => Some(resolve_under(folder, name)?),
             Destination::Folder { name: None, .. } => None,
         };
+        // Between attempts of this call the `.part` stays in `part` (the next attempt resumes
+        // it); `opts.resume` decides whether it outlives the call.
         let mut part = match &known {
-            Some(target) if opts.resume => {
-                // What an earlier run left must survive this attempt failing before the
-                // body starts (a 503, a refused connection); an empty `.part` need not.
-                let p = PartFile::open_resume(target).await?;
-                let keep = !p.is_empty();
-                Some(p.keep_partial(keep))
-            }
+            Some(target) if opts.resume => Some(PartFile::open_resume(target).await?.keep_partial(true)),
             _ => None,
         };
-        let mut spec = spec.clone();
-        let offset = part.as_ref().map_or(0, PartFile::len);
-        if offset > 0 {
-            spec.headers.push((RANGE.as_str().to_owned(), format!("bytes={offset}-")));
+        let policy = &self.config().retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let failed = match self.download_attempt(spec, dest, known.as_ref(), &mut part, opts, idle).await
+            {
+                Ok(path) => return Ok(path),
+                Err(failed) => failed,
+            };
+            let wait = match failed.retry {
+                Retry::Backoff if attempt <= policy.retries => policy.backoff_after(attempt),
+                Retry::After(wait) if attempt <= policy.retries => wait,
+                _ => {
+                    if let Some(mut p) = part.take() {
+                        // A refused (too large) file is never kept for a later resume.
+                        let too_large = matches!(failed.error, Error::BodyTooLarge { .. });
+                        p.set_keep_partial(opts.resume && !too_large && !p.is_empty());
+                        // Flush before answering, so a `.part` kept for resume holds every
+                        // byte received when the caller sees the error.
+                        p.abort().await?;
+                    }
+                    return Err(failed.error);
+                }
+            };
+            tokio::time::sleep(wait).await;
         }
-        let (mut resp, _, mut permits) = self.send(&spec).await?;
-        if resp.status() == StatusCode::RANGE_NOT_SATISFIABLE && offset > 0 {
+    }
+
+    async fn download_attempt(
+        &self,
+        spec: &RequestSpec,
+        dest: &Destination,
+        known: Option<&PathBuf>,
+        part: &mut Option<PartFile>,
+        opts: DownloadOptions,
+        idle: Duration,
+    ) -> std::result::Result<PathBuf, Failed> {
+        let mut spec = spec.clone();
+        // The file as the server has it: no compression to undo, and a Range counts bytes of
+        // that file, not of a compressed stream.
+        spec.headers.retain(|(k, _)| {
+            ![ACCEPT_ENCODING, RANGE, IF_RANGE].iter().any(|h| k.eq_ignore_ascii_case(h.as_str()))
+        });
+        spec.headers.push((ACCEPT_ENCODING.as_str().to_owned(), "identity".to_owned()));
+        let offset = part.as_ref().map_or(0, PartFile::len);
+        let validator = match part.as_ref() {
+            Some(p) if offset > 0 => p.validator().await,
+            _ => None,
+        };
+        // Without a validator the server cannot tell us the file changed: start over rather
+        // than splice two versions (as browsers do).
+        let ranged = offset > 0 && validator.is_some();
+        if let (true, Some(v)) = (ranged, &validator) {
+            spec.headers.push((RANGE.as_str().to_owned(), format!("bytes={offset}-")));
+            spec.headers.push((IF_RANGE.as_str().to_owned(), v.clone()));
+        }
+        let timeouts = spec.timeouts.unwrap_or(self.config().timeouts);
+        let (mut resp, _, mut permits) = self.send_within(&spec, idle).await?;
+        if resp.status() == StatusCode::RANGE_NOT_SATISFIABLE && ranged {
             // Nothing past our offset, or the file changed: start over rather than guess
             // that the `.part` is complete.
-            if let Some(mut p) = part.take() {
-                p.set_keep_partial(false);
-                p.abort().await?;
+            if let Some(p) = part.as_mut() {
+                p.restart().await?;
             }
-            spec.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(RANGE.as_str()));
+            spec.headers
+                .retain(|(k, _)| ![RANGE, IF_RANGE].iter().any(|h| k.eq_ignore_ascii_case(h.as_str())));
             drop((resp, permits));
-            (resp, _, permits) = self.send(&spec).await?;
+            (resp, _, permits) = self.send_within(&spec, idle).await?;
         }
         let url = resp.url().clone();
         let status = resp.status();
         // Not only 4xx/5xx: a 3xx (allow_redirects=false) or 1xx body is not the file either.
         if !status.is_success() {
-            return Err(Error::HttpStatus {
+            let error = Error::HttpStatus {
                 url: url.to_string(),
                 status: status.as_u16(),
                 reason: status.canonical_reason().unwrap_or("").to_owned(),
-            });
+            };
+            let policy = &self.config().retry;
+            let retry = if !policy.statuses.contains(&status.as_u16()) {
+                Retry::No
+            } else if let Some(wait) = retry_after(resp.headers(), SystemTime::now()) {
+                Retry::After(wait.min(policy.max_wait))
+            } else {
+                Retry::Backoff
+            };
+            return Err(Failed { error, retry });
         }
         let target = match (known, dest) {
-            (Some(target), _) => target,
+            (Some(target), _) => target.clone(),
+            (None, _) if part.is_some() => part.as_ref().map(|p| p.target().to_owned()).unwrap_or_default(),
             (None, Destination::Folder { folder, .. }) => {
                 let cd = resp
                     .headers()
@@ -105,20 +214,20 @@ impl Client {
             }
             (None, Destination::File(path)) => path.clone(),
         };
-        let mut part = match part {
-            Some(p) => p,
-            None => PartFile::create(&target).await?,
-        };
-        part.set_keep_partial(opts.resume);
-        let have = part.len();
+        if part.is_none() {
+            *part = Some(PartFile::create(&target).await?.keep_partial(opts.resume));
+        }
+        let p = part.as_mut().expect("set above");
+        let have = p.len();
+        let too_large = || fatal(Error::BodyTooLarge { url: url.to_string(), limit: opts.max_size });
         if status == StatusCode::PARTIAL_CONTENT {
             // Append only what starts exactly where the `.part` ends.
             match content_range_start(resp.headers()) {
                 Some(start) if start == have => {}
-                Some(0) => part.restart().await?,
+                Some(0) => p.restart().await?,
                 None if have == 0 => {} // unasked-for 206 without a range: take it whole
                 start => {
-                    return Err(Error::Protocol {
+                    return Err(fatal(Error::Protocol {
                         url: url.to_string(),
                         reason: format!(
                             "asked for bytes from {have}, the server sent {}; the partial file is kept",
@@ -127,37 +236,60 @@ impl Client {
                                 |s| format!("bytes from {s}")
                             )
                         ),
-                    });
+                    }));
                 }
             }
-        } else if !part.is_empty() {
-            part.restart().await?; // the server ignored Range and sent the whole body
+        } else if !p.is_empty() {
+            p.restart().await?; // the server sent the whole (maybe changed) file
         }
-        let mut written = part.len();
-        let failed = loop {
-            let chunk = match resp.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => break None,
-                Err(e) => break Some(map_reqwest_error(&e, &url, timeouts)),
+        if status != StatusCode::PARTIAL_CONTENT || p.is_empty() {
+            p.set_validator(validator_of(resp.headers()).as_deref()).await?;
+        }
+        // Refused before a byte is written when the server says how big it is.
+        let declared = resp.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| p.len().saturating_add(n) > opts.max_size) {
+            return Err(too_large());
+        }
+        let mut written = p.len();
+        loop {
+            let chunk = match tokio::time::timeout(idle, resp.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => return Err(map_reqwest_error(&e, &url, &timeouts).into()),
+                Err(_) => {
+                    return Err(
+                        Error::Timeout { url: url.to_string(), kind: TimeoutKind::Read, after: idle }.into()
+                    )
+                }
             };
             written += chunk.len() as u64;
-            if let Some(limit) = opts.max_size.filter(|max| written > *max) {
-                part.set_keep_partial(false);
-                break Some(Error::BodyTooLarge { url: url.to_string(), limit });
+            if written > opts.max_size {
+                return Err(too_large());
             }
-            part.write_all(&chunk).await?;
-        };
-        drop(permits);
-        match failed {
-            None => part.commit().await,
-            Some(e) => {
-                // Flush before answering, so a `.part` kept for resume holds every byte
-                // received when the caller sees the error (a dropped tokio file finishes its
-                // last write in the background, later).
-                part.abort().await?;
-                Err(e)
-            }
+            p.write_all(&chunk).await?;
         }
+        drop(permits);
+        Ok(part.take().expect("set above").commit().await?)
+    }
+
+    /// `send`, with the wait for the response head bounded by the download's idle deadline.
+    async fn send_within(
+        &self,
+        spec: &RequestSpec,
+        idle: Duration,
+    ) -> Result<(reqwest::Response, Vec<ResponseHead>, crate::client::Permits)> {
+        tokio::time::timeout(idle, self.send(spec)).await.unwrap_or_else(|_| {
+            Err(Error::Timeout { url: spec.url.clone(), kind: TimeoutKind::Read, after: idle })
+        })
+    }
+}
+
+/// What `If-Range` may carry (RFC 9110 §13.1.5): a strong ETag, else the Last-Modified date.
+fn validator_of(headers: &HeaderMap) -> Option<String> {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    match text(ETAG) {
+        Some(etag) if etag.starts_with('"') => Some(etag.to_owned()),
+        _ => text(LAST_MODIFIED).filter(|d| httpdate::parse_http_date(d).is_ok()).map(str::to_owned),
     }
 }
 
@@ -180,7 +312,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::ClientConfig;
+    use crate::config::{ClientConfig, RetryPolicy};
     use crate::test_server::{Reply, Request, TempDir, TestServer};
 
     const BODY: &[u8] = b"0123456789abcdefghij";
@@ -195,16 +327,39 @@ mod tests {
         Destination::File(path.to_owned())
     }
 
-    const RESUME: DownloadOptions = DownloadOptions { resume: true, max_size: None };
+    const RESUME: DownloadOptions = DownloadOptions { resume: true, max_size: DEFAULT_MAX_DOWNLOAD_SIZE };
+    const ETAG_V1: &str = "\"v1\"";
 
-    /// Serves [`BODY`], honouring `Range: bytes=N-` with a 206.
+    /// A `.part` left by an earlier run, with the validator of the response it came from.
+    fn leave_part(dir: &TempDir, name: &str, bytes: &[u8], validator: Option<&str>) {
+        std::fs::write(dir.0.join(format!("{name}.part")), bytes).unwrap();
+        if let Some(v) = validator {
+            std::fs::write(dir.0.join(format!("{name}.part.meta")), v).unwrap();
+        }
+    }
+
+    fn client_with(config: impl FnOnce(&mut ClientConfig)) -> Client {
+        let mut c = ClientConfig::default();
+        c.timeouts.total = Some(Duration::from_secs(5));
+        config(&mut c);
+        Client::new(c).unwrap()
+    }
+
+    /// Serves [`BODY`] with ETag v1, honouring `Range: bytes=N-` with a 206 unless an
+    /// `If-Range` names another version (then the whole file, 200), as RFC 9110 §13.1.5 says.
     fn ranged(req: &Request) -> Reply {
-        match req.header("range").and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok()) {
-            Some(from) if from < BODY.len() => Reply::status(206)
+        let range =
+            req.header("range").and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok());
+        let current = req.header("if-range").is_none_or(|v| v == ETAG_V1);
+        match range {
+            Some(from) if from < BODY.len() && current => Reply::status(206)
                 .header("Content-Range", &format!("bytes {from}-{}/{}", BODY.len() - 1, BODY.len()))
+                .header("ETag", ETAG_V1)
                 .body(&BODY[from..]),
-            Some(_) => Reply::status(416).header("Content-Range", &format!("bytes */{}", BODY.len())),
-            None => Reply::ok(BODY),
+            Some(_) if current => {
+                Reply::status(416).header("Content-Range", &format!("bytes */{}", BODY.len()))
+            }
+            _ => Reply::ok(BODY).header("ETag", ETAG_V1),
         }
     }
 
@@ -271,14 +426,15 @@ mod tests {
         let server = TestServer::start(ranged).await;
         let dir = TempDir::new("download");
         let target = dir.0.join("big.bin");
-        std::fs::write(dir.0.join("big.bin.part"), &BODY[..7]).unwrap();
+        leave_part(&dir, "big.bin", &BODY[..7], Some(ETAG_V1));
 
         let c = client();
         let path =
             c.download(&RequestSpec::get(server.url("/big.bin")), &file(&target), RESUME).await.unwrap();
         assert_eq!(std::fs::read(path).unwrap(), BODY);
-        assert_eq!(dir.files(), ["big.bin"]);
+        assert_eq!(dir.files(), ["big.bin"], "the .part and its .meta are gone");
         assert_eq!(server.requests()[0].header("range"), Some("bytes=7-"));
+        assert_eq!(server.requests()[0].header("if-range"), Some(ETAG_V1));
 
         // Nothing to resume: a plain request.
         std::fs::remove_file(&target).unwrap();
@@ -292,7 +448,7 @@ mod tests {
         let server = TestServer::start(|_| Reply::ok(BODY)).await;
         let dir = TempDir::new("download");
         let target = dir.0.join("big.bin");
-        std::fs::write(dir.0.join("big.bin.part"), b"stale bytes").unwrap();
+        leave_part(&dir, "big.bin", b"stale bytes", Some(ETAG_V1));
         let c = client();
         c.download(&RequestSpec::get(server.url("/big.bin")), &file(&target), RESUME).await.unwrap();
         assert_eq!(server.requests()[0].header("range"), Some("bytes=11-"));
@@ -305,7 +461,7 @@ mod tests {
         let server = TestServer::start(ranged).await;
         let dir = TempDir::new("download");
         let target = dir.0.join("big.bin");
-        std::fs::write(dir.0.join("big.bin.part"), [b'x'; 40]).unwrap();
+        leave_part(&dir, "big.bin", &[b'x'; 40], Some(ETAG_V1));
         let c = client();
         c.download(&RequestSpec::get(server.url("/big.bin")), &file(&target), RESUME).await.unwrap();
         let ranges: Vec<Option<String>> =
@@ -328,7 +484,7 @@ mod tests {
         let part = dir.0.join("big.bin.part");
         let c = client();
 
-        std::fs::write(&part, &BODY[..7]).unwrap();
+        leave_part(&dir, "big.bin", &BODY[..7], Some(ETAG_V1));
         let err = c
             .download(&RequestSpec::get(server.url("/elsewhere")), &file(&target), RESUME)
             .await
@@ -417,12 +573,176 @@ mod tests {
     async fn max_size_refuses_and_removes_the_part() {
         let server = TestServer::start(|_| Reply::ok(BODY)).await;
         let dir = TempDir::new("download");
-        let opts = DownloadOptions { resume: true, max_size: Some(10) };
+        let opts = DownloadOptions { resume: true, max_size: 10 };
         let err = client()
             .download(&RequestSpec::get(server.url("/a")), &file(&dir.0.join("a")), opts)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::BodyTooLarge { limit: 10, .. }), "{err}");
+        assert_eq!(dir.files(), Vec::<String>::new());
+    }
+
+    /// Serves [`BODY`] as version `etag`, cut after `cut` bytes on the first request only.
+    fn flaky(etag: &'static str, cut: usize) -> impl Fn(&Request) -> Reply + Send + Sync {
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        move |req| {
+            let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+            let from: usize = req
+                .header("range")
+                .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
+                .filter(|_| req.header("if-range") == Some(etag))
+                .unwrap_or(0);
+            let reply = if from > 0 {
+                Reply::status(206)
+                    .header("Content-Range", &format!("bytes {from}-{}/{}", BODY.len() - 1, BODY.len()))
+                    .body(&BODY[from..])
+            } else {
+                Reply::ok(BODY)
+            };
+            let reply = reply.header("ETag", etag);
+            if first {
+                reply.truncate(cut)
+            } else {
+                reply
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn if_range_keeps_a_changed_file_from_being_spliced() {
+        // The server's file is now v2; the `.part` holds the start of v1. A server honours a
+        // bare Range (206), so only If-Range makes it send the whole new file.
+        let server = TestServer::start(|req| {
+            let v2: &[u8] = b"ABCDEFGHIJKLMNOPQRST";
+            match (req.header("range"), req.header("if-range")) {
+                (Some(_), None | Some("\"v2\"")) => Reply::status(206)
+                    .header("Content-Range", "bytes 7-19/20")
+                    .header("ETag", "\"v2\"")
+                    .body(&v2[7..]),
+                _ => Reply::ok(v2).header("ETag", "\"v2\""),
+            }
+        })
+        .await;
+        let dir = TempDir::new("download");
+        let target = dir.0.join("f.bin");
+        leave_part(&dir, "f.bin", &BODY[..7], Some(ETAG_V1));
+        client().download(&RequestSpec::get(server.url("/f.bin")), &file(&target), RESUME).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"ABCDEFGHIJKLMNOPQRST");
+        let req = &server.requests()[0];
+        assert_eq!((req.header("range"), req.header("if-range")), (Some("bytes=7-"), Some(ETAG_V1)));
+        assert_eq!(dir.files(), ["f.bin"]);
+
+        // A `.part` without a saved validator cannot be checked: it is not resumed either.
+        std::fs::remove_file(&target).unwrap();
+        leave_part(&dir, "f.bin", &BODY[..7], None);
+        client().download(&RequestSpec::get(server.url("/f.bin")), &file(&target), RESUME).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"ABCDEFGHIJKLMNOPQRST");
+        assert_eq!(server.requests()[1].header("range"), None);
+    }
+
+    #[tokio::test]
+    async fn a_broken_transfer_saves_its_validator_for_the_next_run() {
+        let server = TestServer::start(flaky("\"e1\"", 6)).await;
+        let dir = TempDir::new("download");
+        let target = dir.0.join("f.bin");
+        let spec = RequestSpec::get(server.url("/f.bin"));
+        let err = client().download(&spec, &file(&target), RESUME).await.unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        assert_eq!(std::fs::read(dir.0.join("f.bin.part.meta")).unwrap(), b"\"e1\"");
+        client().download(&spec, &file(&target), RESUME).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), BODY);
+        let req = &server.requests()[1];
+        assert_eq!((req.header("range"), req.header("if-range")), (Some("bytes=6-"), Some("\"e1\"")));
+        assert_eq!(dir.files(), ["f.bin"]);
+    }
+
+    #[tokio::test]
+    async fn retries_resume_a_broken_transfer_in_one_call() {
+        let server = TestServer::start(flaky("\"e1\"", 6)).await;
+        let dir = TempDir::new("download");
+        let target = dir.0.join("f.bin");
+        let retry = RetryPolicy { retries: 2, backoff: Duration::from_millis(1), ..RetryPolicy::default() };
+        let c = client_with(|c| c.retry = retry);
+        // Without resume too: within one call the `.part` is ours to continue.
+        c.download(&RequestSpec::get(server.url("/f.bin")), &file(&target), DownloadOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), BODY);
+        let seen = server.requests();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1].header("range"), Some("bytes=6-"));
+        assert_eq!(dir.files(), ["f.bin"]);
+    }
+
+    #[tokio::test]
+    async fn retries_wait_out_a_503() {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = calls.clone();
+        let server = TestServer::start(move |_| {
+            if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                Reply::status(503).header("Retry-After", "0")
+            } else {
+                Reply::ok(BODY)
+            }
+        })
+        .await;
+        let dir = TempDir::new("download");
+        let target = dir.0.join("f.bin");
+        let retry = RetryPolicy { retries: 1, backoff: Duration::from_millis(1), ..RetryPolicy::default() };
+        let c = client_with(|c| c.retry = retry);
+        c.download(&RequestSpec::get(server.url("/f.bin")), &file(&target), RESUME).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), BODY);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn the_file_is_saved_as_sent_not_decompressed() {
+        // A .gz served with Content-Encoding: gzip (a common misconfiguration) is saved as the
+        // gzip bytes, and the request asks for no encoding.
+        let gz: &[u8] =
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcbH\xcd\xc9\xc9\x07\x00\x86\xa6\x106\x05\x00\x00\x00";
+        let server = TestServer::start(move |_| Reply::ok(gz).header("Content-Encoding", "gzip")).await;
+        let dir = TempDir::new("download");
+        let target = dir.0.join("hello.gz");
+        let mut spec = RequestSpec::get(server.url("/hello.gz"));
+        spec.headers.push(("Accept-Encoding".into(), "gzip".into()));
+        client().download(&spec, &file(&target), DownloadOptions::default()).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), gz);
+        assert_eq!(server.requests()[0].header("accept-encoding"), Some("identity"));
+    }
+
+    #[tokio::test]
+    async fn the_session_total_does_not_cut_a_download_but_a_stall_does() {
+        let server = TestServer::start(|_| Reply::ok(BODY).pause_after(5, Duration::from_millis(600))).await;
+        let dir = TempDir::new("download");
+        let target = dir.0.join("f.bin");
+        let spec = RequestSpec::get(server.url("/f.bin"));
+        // A page deadline of 200 ms: a download that keeps receiving bytes is not cut by it.
+        let c = client_with(|c| c.timeouts.total = Some(Duration::from_millis(200)));
+        c.download(&spec, &file(&target), DownloadOptions::default()).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), BODY);
+        // A total passed for the download itself applies.
+        let timed = spec.clone().with_total_timeout(Duration::from_millis(200));
+        let err = c.download(&timed, &file(&target), DownloadOptions::default()).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Total, .. }), "{err}");
+        // `sock_read` bounds the wait between bytes.
+        let c = client_with(|c| c.timeouts.read = Some(Duration::from_millis(150)));
+        let err = c.download(&spec, &file(&target), DownloadOptions::default()).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Read, .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn max_size_has_a_default_and_a_declared_size_is_refused_up_front() {
+        assert_eq!(DownloadOptions::default().max_size, 10 << 30);
+        let server = TestServer::start(|_| Reply::ok(BODY).header("Content-Length", "21474836480")).await;
+        let dir = TempDir::new("download");
+        let started = std::time::Instant::now();
+        let err = client()
+            .download(&RequestSpec::get(server.url("/huge")), &file(&dir.0.join("huge")), RESUME)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::BodyTooLarge { limit: DEFAULT_MAX_DOWNLOAD_SIZE, .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
         assert_eq!(dir.files(), Vec::<String>::new());
     }
 }

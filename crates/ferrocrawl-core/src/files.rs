@@ -304,6 +304,9 @@ fn percent_decode(s: &str) -> Vec<u8> {
 pub struct PartFile {
     target: PathBuf,
     part: PathBuf,
+    /// `<target>.part.meta`: the validator (strong ETag or Last-Modified) of the response the
+    /// `.part` holds the start of, sent back as `If-Range` when resuming.
+    meta: PathBuf,
     file: Option<tokio::fs::File>,
     len: u64,
     keep_partial: bool,
@@ -329,14 +332,17 @@ impl PartFile {
 
     async fn open(target: PathBuf) -> Result<Self> {
         let part = part_path(&target)?;
+        let meta = sidecar_path(&target, META_SUFFIX)?;
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
             tokio::fs::create_dir_all(parent).await.map_err(io_error(parent))?;
         }
-        if tokio::fs::symlink_metadata(&part).await.is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(Error::UnsafePath {
-                path: part.display().to_string(),
-                reason: "the partial file is a symlink; remove it and retry".to_owned(),
-            });
+        for path in [&part, &meta] {
+            if tokio::fs::symlink_metadata(path).await.is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(Error::UnsafePath {
+                    path: path.display().to_string(),
+                    reason: "the partial file is a symlink; remove it and retry".to_owned(),
+                });
+            }
         }
         // Positional writes, not append mode: a write still in flight from an earlier,
         // dropped writer (tokio finishes it on its blocking pool) lands at its own offset with
@@ -351,7 +357,7 @@ impl PartFile {
             .map_err(io_error(&part))?;
         let len = file.metadata().await.map_err(io_error(&part))?.len();
         file.seek(SeekFrom::Start(len)).await.map_err(io_error(&part))?;
-        Ok(PartFile { target, part, file: Some(file), len, keep_partial: false, committed: false })
+        Ok(PartFile { target, part, meta, file: Some(file), len, keep_partial: false, committed: false })
     }
 
     /// Whether an uncommitted `.part` file survives dropping this writer (for a later resume).
@@ -383,6 +389,22 @@ impl PartFile {
         &self.part
     }
 
+    /// The `If-Range` value saved with the `.part` (see [`set_validator`](PartFile::set_validator)),
+    /// if any: without one, what the `.part` holds cannot be checked against the server's file.
+    pub async fn validator(&self) -> Option<String> {
+        let text = tokio::fs::read_to_string(&self.meta).await.ok()?;
+        let value = text.trim();
+        (!value.is_empty() && !value.contains(['\r', '\n'])).then(|| value.to_owned())
+    }
+
+    /// Saves (or, with `None`, forgets) the validator of the response being written.
+    pub async fn set_validator(&mut self, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => tokio::fs::write(&self.meta, v.as_bytes()).await.map_err(io_error(&self.meta)),
+            None => remove_if_present(&self.meta).await,
+        }
+    }
+
     /// Empties the `.part` file (the server ignored `Range` and sent the whole body).
     pub async fn restart(&mut self) -> Result<()> {
         let file = self.file_mut()?;
@@ -410,6 +432,7 @@ impl PartFile {
         drop(file);
         tokio::fs::rename(&self.part, &self.target).await.map_err(io_error(&self.target))?;
         self.committed = true;
+        let _ = remove_if_present(&self.meta).await;
         // Make the rename itself durable. Best effort: some filesystems refuse to fsync a
         // directory, and the data is already in place.
         #[cfg(unix)]
@@ -427,10 +450,8 @@ impl PartFile {
             file.flush().await.map_err(io_error(&self.part))?;
         }
         if !self.keep_partial {
-            match tokio::fs::remove_file(&self.part).await {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(&self.part)(e)),
-                _ => {}
-            }
+            remove_if_present(&self.part).await?;
+            remove_if_present(&self.meta).await?;
         }
         self.committed = true; // nothing left for Drop to do
         Ok(())
@@ -448,6 +469,7 @@ impl Drop for PartFile {
             // unlinked; on Windows this may fail while tokio still closes the handle, leaving a
             // stale `.part` that the next `create` empties.
             let _ = std::fs::remove_file(&self.part);
+            let _ = std::fs::remove_file(&self.meta);
         }
     }
 }
@@ -463,22 +485,35 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     move |source| Error::Io { path: path.display().to_string(), source }
 }
 
+async fn remove_if_present(path: &Path) -> Result<()> {
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+const META_SUFFIX: &str = ".part.meta";
+
 /// `<target>.part`; when that would exceed [`MAX_NAME_BYTES`], a shortened name plus a hash of
 /// the full one (still deterministic, so resume finds it).
 fn part_path(target: &Path) -> Result<PathBuf> {
-    const SUFFIX: &str = ".part";
+    sidecar_path(target, ".part")
+}
+
+/// `<target><SUFFIX>`, shortened as [`part_path`] is.
+fn sidecar_path(target: &Path, suffix: &str) -> Result<PathBuf> {
     let name = target.file_name().ok_or_else(|| Error::InvalidArgument {
         what: "download path",
         reason: format!("{} has no file name", target.display()),
     })?;
     let mut part_name = OsString::from(name);
-    if name.as_encoded_bytes().len() + SUFFIX.len() <= MAX_NAME_BYTES {
-        part_name.push(SUFFIX);
+    if name.as_encoded_bytes().len() + suffix.len() <= MAX_NAME_BYTES {
+        part_name.push(suffix);
     } else {
         let lossy = name.to_string_lossy();
         let hash = fnv1a(name.as_encoded_bytes());
-        let keep = truncate_on_char_boundary(&lossy, MAX_NAME_BYTES - SUFFIX.len() - 9);
-        part_name = OsString::from(format!("{keep}~{hash:08x}{SUFFIX}"));
+        let keep = truncate_on_char_boundary(&lossy, MAX_NAME_BYTES - suffix.len() - 9);
+        part_name = OsString::from(format!("{keep}~{hash:08x}{suffix}"));
     }
     Ok(target.with_file_name(part_name))
 }

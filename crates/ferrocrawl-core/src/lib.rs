@@ -4,6 +4,7 @@
 pub mod charset;
 pub mod client;
 pub mod config;
+pub mod cookies;
 pub mod crawl;
 pub mod download;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod response;
 pub mod retry;
 #[cfg(test)]
 mod test_server;
+pub mod tls;
 
 pub use client::Client;
 pub use config::ClientConfig;
