@@ -111,7 +111,8 @@ fn patterns(py: Python<'_>, what: &'static str, obj: Option<&Bound<'_, PyAny>>) 
 /// `extract={"name": "css", "all": ["css"]}` as (name, rule, many) triples.
 fn extract_specs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String, bool)>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Vec::new()) };
-    let dict = obj.cast::<PyDict>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("extract must be a dict"))?;
+    let dict =
+        obj.cast::<PyDict>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("extract must be a dict"))?;
     dict.iter()
         .map(|(name, rule)| {
             let name: String = name.extract()?;
@@ -185,7 +186,11 @@ impl Crawler {
         };
         check(concurrency > 0, "concurrency", "must be at least 1")?;
         check(per_host > 0, "per_host", "must be at least 1")?;
-        check(rate.is_none_or(|r| r.is_finite() && r > 0.0), "rate", "must be a number of requests per second > 0, or None")?;
+        check(
+            rate.is_none_or(|r| r.is_finite() && r > 0.0),
+            "rate",
+            "must be a number of requests per second > 0, or None",
+        )?;
         let allowed_domains = match allowed_domains.filter(|o| !o.is_none()) {
             Some(obj) => strings(obj)?.iter().map(|d| domain_of(d)).collect(),
             None => start.iter().filter_map(Url::host_str).map(domain_of).collect(),
@@ -198,18 +203,17 @@ impl Crawler {
         };
         let extract = Rules::compile(&extract_specs(extract)?).map_err(|e| selector_error(py, &e))?;
         let follow = self::follow(py, follow)?;
-        let session = match session {
-            Some(s) => s,
-            None => {
-                let kwargs = match client_options {
-                    Some(o) => o.copy()?,
-                    None => PyDict::new(py),
-                };
-                if !kwargs.contains("limit")? {
-                    kwargs.set_item("limit", concurrency)?;
-                }
-                py.get_type::<ClientSession>().call((), Some(&kwargs))?.cast_into::<ClientSession>()?.unbind()
+        let session = if let Some(s) = session {
+            s
+        } else {
+            let kwargs = match client_options {
+                Some(o) => o.copy()?,
+                None => PyDict::new(py),
+            };
+            if !kwargs.contains("limit")? {
+                kwargs.set_item("limit", concurrency)?;
             }
+            py.get_type::<ClientSession>().call((), Some(&kwargs))?.cast_into::<ClientSession>()?.unbind()
         };
         let client = session.borrow(py).client(py)?;
         let cfg = CrawlConfig {
@@ -247,7 +251,7 @@ impl Crawler {
     }
 
     fn __anext__(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let handle = self.running()?;
+        let handle = self.running();
         let (next, acked) = {
             let mut inbox = lock(&self.inbox);
             match inbox.take() {
@@ -350,7 +354,7 @@ impl Crawler {
 
 impl Crawler {
     /// The running crawl's handle, starting it on first use; `None` once it has ended.
-    fn running(&mut self) -> PyResult<Option<Arc<CrawlHandle>>> {
+    fn running(&mut self) -> Option<Arc<CrawlHandle>> {
         if matches!(self.state, State::Prepared(_)) {
             let State::Prepared(prepared) = std::mem::replace(&mut self.state, State::Finished) else {
                 unreachable!()
@@ -365,14 +369,19 @@ impl Crawler {
             }
             self.state = State::Running(handle);
         }
-        Ok(match &self.state {
+        match &self.state {
             State::Running(handle) => Some(handle.clone()),
             _ => None,
-        })
+        }
     }
 }
 
-fn spawn<F: crawl::frontier::Frontier>(client: Client, cfg: CrawlConfig, frontier: F, start: Vec<Url>) -> Arc<CrawlHandle> {
+fn spawn<F: crawl::frontier::Frontier>(
+    client: Client,
+    cfg: CrawlConfig,
+    frontier: F,
+    start: Vec<Url>,
+) -> Arc<CrawlHandle> {
     let (handle, driver) = crawl::start(client, cfg, frontier, start);
     runtime::handle().spawn(driver);
     Arc::new(handle)
@@ -381,7 +390,7 @@ fn spawn<F: crawl::frontier::Frontier>(client: Client, cfg: CrawlConfig, frontie
 /// One crawled page.
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct Page {
-    page: crawl::Page,
+    inner: crawl::Page,
     response: Option<Response>,
     error: Option<Py<PyAny>>,
 }
@@ -390,7 +399,7 @@ impl Page {
     fn new(py: Python<'_>, mut page: crawl::Page) -> PyResult<Py<Page>> {
         let response = page.response.take().map(Response::new);
         let error = page.error.take().map(|e| errors::to_py(py, e).into_value(py).into_any());
-        Py::new(py, Page { page, response, error })
+        Py::new(py, Page { inner: page, response, error })
     }
 }
 
@@ -407,13 +416,13 @@ impl Page {
     /// The URL fetched last, after redirects (canonical).
     #[getter]
     fn url(&self) -> &str {
-        self.page.url.as_str()
+        self.inner.url.as_str()
     }
 
     /// The URL as queued, before redirects.
     #[getter]
     fn request_url(&self) -> &str {
-        &self.page.request_url
+        &self.inner.request_url
     }
 
     /// The HTTP status, or None when no response came (a connection error).
@@ -432,25 +441,25 @@ impl Page {
 
     #[getter]
     fn depth(&self) -> u32 {
-        self.page.depth
+        self.inner.depth
     }
 
     #[getter]
     fn referer(&self) -> Option<&str> {
-        self.page.referer.as_deref()
+        self.inner.referer.as_deref()
     }
 
     /// Seconds from the request to the whole body.
     #[getter]
     fn elapsed(&self) -> f64 {
-        self.page.elapsed.as_secs_f64()
+        self.inner.elapsed.as_secs_f64()
     }
 
     /// The `extract=` results: name -> first match (or None), or a list for list rules.
     #[getter]
     fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (name, value) in &self.page.data {
+        for (name, value) in &self.inner.data {
             d.set_item(name, value_to_py(py, value)?)?;
         }
         Ok(d)
@@ -459,7 +468,7 @@ impl Page {
     /// Every link on the page, absolute and canonical, followed or not.
     #[getter]
     fn links<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, &self.page.links)
+        PyList::new(py, &self.inner.links)
     }
 
     /// Why the page failed after its retries (an exception object), else None.
@@ -496,13 +505,15 @@ impl Page {
     fn selector(&self, py: Python<'_>) -> PyResult<Py<Selector>> {
         let body = self.response.as_ref().map_or(&[][..], |r| r.raw_body());
         let ct = self.response.as_ref().and_then(Response::content_type_header);
-        Py::new(py, Selector::parse_body(py, body, ct, Some(self.page.url.clone())))
+        Py::new(py, Selector::parse_body(py, body, ct, Some(self.inner.url.clone())))
     }
 
     fn __repr__(&self) -> String {
         match (self.status(), &self.error) {
-            (Some(status), None) => format!("<Page [{status}] {} depth={}>", self.page.url, self.page.depth),
-            _ => format!("<Page [error] {} depth={}>", self.page.url, self.page.depth),
+            (Some(status), None) => {
+                format!("<Page [{status}] {} depth={}>", self.inner.url, self.inner.depth)
+            }
+            _ => format!("<Page [error] {} depth={}>", self.inner.url, self.inner.depth),
         }
     }
 }

@@ -83,7 +83,10 @@ impl Error {
             | Error::BodyTooLarge { url, .. }
             | Error::HttpStatus { url, .. }
             | Error::Protocol { url, .. } => Some(url),
-            Error::InvalidArgument { .. } | Error::UnsafePath { .. } | Error::Io { .. } | Error::Internal { .. } => None,
+            Error::InvalidArgument { .. }
+            | Error::UnsafePath { .. }
+            | Error::Io { .. }
+            | Error::Internal { .. } => None,
         }
     }
 

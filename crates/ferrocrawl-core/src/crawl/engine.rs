@@ -43,7 +43,9 @@ const ROBOTS_RETRY: Duration = Duration::from_secs(2);
 enum Command {
     Add(Vec<Url>, u32),
     Ack(Vec<u64>),
-    Stop { abandon: bool },
+    Stop {
+        abandon: bool,
+    },
     /// The consumer saw the end: make the state durable, then answer.
     Close(oneshot::Sender<Result<()>>),
 }
@@ -102,6 +104,9 @@ struct Ctx {
 }
 
 /// Something a task finished.
+// Nearly every output is a fetch: boxing it would add an allocation per page to save
+// bytes only on the rare robots and sitemap outputs.
+#[allow(clippy::large_enum_variant)]
 enum Output {
     /// The page slot reserved for the fetch comes back with it.
     Fetch(Lease, Fetched, mpsc::OwnedPermit<Page>),
@@ -259,7 +264,10 @@ impl<F: Frontier> Driver<F> {
     }
 
     fn wants_permit(&self) -> bool {
-        self.pages.is_some() && self.permits.is_empty() && self.may_start() && self.frontier.counts().queued > 0
+        self.pages.is_some()
+            && self.permits.is_empty()
+            && self.may_start()
+            && self.frontier.counts().queued > 0
     }
 
     /// Whether limits other than the frontier's politeness allow one more fetch.
@@ -292,7 +300,9 @@ impl<F: Frontier> Driver<F> {
             }
             let room = if self.ctx.cfg.rate.is_some() { 1 } else { self.permits.len() };
             let room = match self.ctx.cfg.max_pages {
-                Some(max) => room.min(usize::try_from(max - self.produced).unwrap_or(usize::MAX) - self.fetching),
+                Some(max) => {
+                    room.min(usize::try_from(max - self.produced).unwrap_or(usize::MAX) - self.fetching)
+                }
                 None => room,
             };
             if room == 0 {
@@ -336,7 +346,8 @@ impl<F: Frontier> Driver<F> {
                 Some(RobotsStatus::Rules(rules)) => {
                     // Again on each fetch: the frontier forgets idle hosts, and their delay.
                     if let Some(delay) = rules.crawl_delay() {
-                        self.frontier.set_host_delay(&host_key(&lease.req.url), delay.max(self.ctx.cfg.delay));
+                        self.frontier
+                            .set_host_delay(&host_key(&lease.req.url), delay.max(self.ctx.cfg.delay));
                     }
                 }
                 Some(RobotsStatus::Unavailable) if lease.req.attempt < MAX_ROBOTS_WAITS => {
@@ -362,11 +373,15 @@ impl<F: Frontier> Driver<F> {
         let ctx = self.ctx.clone();
         self.tasks.spawn(async move {
             // A panic becomes this page's error, not a lost lease.
-            let fetched = AssertUnwindSafe(fetch(&ctx, &lease)).catch_unwind().await.unwrap_or_else(|panic| {
-                let reason = panic_text(&*panic);
-                let error = Error::Internal { reason };
-                Fetched::Page { page: Box::new(failed_page(&lease, error, None, Duration::ZERO)), found: Vec::new() }
-            });
+            let fetched =
+                AssertUnwindSafe(fetch(&ctx, &lease)).catch_unwind().await.unwrap_or_else(|panic| {
+                    let reason = panic_text(&*panic);
+                    let error = Error::Internal { reason };
+                    Fetched::Page {
+                        page: Box::new(failed_page(&lease, error, None, Duration::ZERO)),
+                        found: Vec::new(),
+                    }
+                });
             Output::Fetch(lease, fetched, permit)
         });
         Ok(())
@@ -413,7 +428,12 @@ impl<F: Frontier> Driver<F> {
         }
     }
 
-    async fn fetched(&mut self, lease: Lease, fetched: Fetched, permit: mpsc::OwnedPermit<Page>) -> Result<()> {
+    async fn fetched(
+        &mut self,
+        lease: Lease,
+        fetched: Fetched,
+        permit: mpsc::OwnedPermit<Page>,
+    ) -> Result<()> {
         match fetched {
             Fetched::Page { page, found } => self.deliver(lease, page, found, permit).await,
             Fetched::Redirect(target) => {
@@ -593,7 +613,9 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
         Err(e) if retries_left && e.is_transient() => {
             return Fetched::Retry { wait: backoff(ctx.cfg.retry_backoff, req.attempt), back_off: false };
         }
-        Err(e) => return Fetched::Page { page: Box::new(failed_page(lease, e, None, elapsed)), found: Vec::new() },
+        Err(e) => {
+            return Fetched::Page { page: Box::new(failed_page(lease, e, None, elapsed)), found: Vec::new() }
+        }
         Ok(resp) => resp,
     };
     let status = resp.head.status.as_u16();
@@ -724,7 +746,11 @@ fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) 
             (Follow::Query(q), Some(doc)) => {
                 let base = doc.effective_base(Some(&req.url));
                 let resolver = LinkResolver::new(base.as_ref(), None, decoded.encoding);
-                selected_hrefs(q, doc).unwrap_or_default().iter().filter_map(|href| resolver.link(href)).collect()
+                selected_hrefs(q, doc)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|href| resolver.link(href))
+                    .collect()
             }
             _ => Vec::new(),
         };
@@ -767,7 +793,10 @@ fn retry_after(resp: &Response) -> Option<Duration> {
     let value = resp.head.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match value.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
-        Err(_) => httpdate::parse_http_date(value).ok()?.duration_since(std::time::SystemTime::now()).unwrap_or_default(),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
     };
     Some(wait.min(MAX_RETRY_WAIT))
 }

@@ -44,7 +44,9 @@ impl Policy {
             return Err(Refusal::Offsite);
         }
         let s = url.as_str();
-        if self.deny.iter().any(|r| r.is_match(s)) || !(self.allow.is_empty() || self.allow.iter().any(|r| r.is_match(s))) {
+        if self.deny.iter().any(|r| r.is_match(s))
+            || !(self.allow.is_empty() || self.allow.iter().any(|r| r.is_match(s)))
+        {
             return Err(Refusal::Denied);
         }
         Ok(())
@@ -75,7 +77,7 @@ pub fn domain_of(entry: &str) -> String {
     let entry = entry.trim();
     let host = Url::parse(entry)
         .ok()
-        .filter(|u| u.has_host())
+        .filter(Url::has_host)
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| entry.split(['/', ':']).next().unwrap_or("").to_owned());
     host.trim_end_matches('.').to_ascii_lowercase()
