@@ -343,7 +343,7 @@ pub fn parse_many(
                     Some(Ok(Err(e))) => out.append(selector_error(py, &e).into_value(py))?,
                     Some(Err(panic)) => out.append(errors::from_panic(py, &*panic).into_value(py))?,
                     None => {
-                        out.append(errors::from_panic(py, &"a parse_many worker was lost").into_value(py))?
+                        out.append(errors::from_panic(py, &"a parse_many worker was lost").into_value(py))?;
                     }
                 }
             }

@@ -191,7 +191,7 @@ async def _started_then_blocked(coros):
     """Tasks started, then the loop blocked while they finish: one drain resolves them all."""
     tasks = [asyncio.ensure_future(c) for c in coros]
     await asyncio.sleep(0.01)
-    time.sleep(0.5)
+    time.sleep(0.5)  # noqa: ASYNC251 - blocks the loop on purpose
     return tasks
 
 
@@ -229,7 +229,7 @@ def test_keyboard_interrupt_while_resolving_is_raised_after_the_batch(server):
         s = ferrocrawl.ClientSession()
         tasks.extend(asyncio.ensure_future(s.get(server.url("/echo"))) for _ in range(4))
         await asyncio.sleep(0.01)
-        time.sleep(0.5)  # all four finish while the loop is blocked: (mostly) one drain
+        time.sleep(0.5)  # noqa: ASYNC251 - the loop is blocked while all four finish
         await asyncio.sleep(3)
 
     try:

@@ -37,8 +37,8 @@ __all__ = [
     "__version__",
     "_after_fork_in_child",
     "_panic_in_task",
-    "_test_panic",
     "_shutdown",
+    "_test_panic",
     "parse_many",
     "safe_filename",
 ]
