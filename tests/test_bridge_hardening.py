@@ -228,9 +228,11 @@ def test_keyboard_interrupt_while_resolving_is_raised_after_the_batch(server):
     async def main():
         s = ferrocrawl.ClientSession()
         tasks.extend(asyncio.ensure_future(s.get(server.url("/echo"))) for _ in range(4))
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # the tasks start (no future of ours is set before theirs)
         time.sleep(0.5)  # noqa: ASYNC251 - the loop is blocked while all four finish
-        await asyncio.sleep(3)
+        never = asyncio.get_running_loop().create_future()  # cancelled, never set
+        asyncio.get_running_loop().call_later(3, never.cancel)
+        await never
 
     try:
         with pytest.raises(KeyboardInterrupt):
