@@ -70,19 +70,23 @@ impl Pending {
                 let spawned = bridge::spawn_with_progress(py, make)?;
                 self.start(py, spawned)
             }
-            State::Waiting { fut, abort } => {
-                let fut = fut.bind(py);
-                if !fut.call_method0(intern!(py, "done"))?.is_truthy()? {
-                    // A second task awaiting us while the first waits: refuse it, as a
-                    // coroutine would, and keep the result for the first.
-                    self.state = State::Waiting { fut: fut.clone().unbind(), abort };
-                    return Err(PyRuntimeError::new_err("this ferrocrawl call is already being awaited"));
+            State::Waiting { fut, abort } => match fut.bind(py).call_method0(intern!(py, "result")) {
+                Ok(value) => {
+                    // A failed Progress step fails the future while the task still runs.
+                    abort.abort();
+                    Err(PyStopIteration::new_err((value.unbind(),)))
                 }
-                // A failed Progress step fails the future while the task still runs.
-                abort.abort();
-                let value = fut.call_method0(intern!(py, "result"))?;
-                Err(PyStopIteration::new_err((value.unbind(),)))
-            }
+                Err(e) if e.is_instance(py, bridge::invalid_state_error(py)?) => {
+                    // Not done: a second task awaiting us while the first waits. Refuse it,
+                    // as a coroutine would, and keep the result for the first.
+                    self.state = State::Waiting { fut, abort };
+                    Err(PyRuntimeError::new_err("this ferrocrawl call is already being awaited"))
+                }
+                Err(e) => {
+                    abort.abort();
+                    Err(e)
+                }
+            },
             State::Done => Err(PyRuntimeError::new_err("cannot reuse an already awaited ferrocrawl call")),
         }
     }

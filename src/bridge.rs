@@ -213,7 +213,7 @@ fn settle(fut: &Bound<'_, PyAny>, value: PyResult<Py<PyAny>>) -> PyResult<()> {
     }
 }
 
-fn invalid_state_error(py: Python<'_>) -> PyResult<&Bound<'_, pyo3::types::PyType>> {
+pub fn invalid_state_error(py: Python<'_>) -> PyResult<&Bound<'_, pyo3::types::PyType>> {
     static CLASS: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
     CLASS.import(py, "asyncio", "InvalidStateError")
 }
