@@ -12,6 +12,7 @@ use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
+use pyo3::{PyTraverseError, PyVisit};
 use tokio::task::AbortHandle;
 
 use crate::bridge::{self, Deliver, Progress};
@@ -69,10 +70,23 @@ impl Pending {
                 let spawned = bridge::spawn_with_progress(py, make)?;
                 self.start(py, spawned)
             }
-            State::Waiting { fut, .. } => {
-                let value = fut.bind(py).call_method0(intern!(py, "result"))?;
-                Err(PyStopIteration::new_err((value.unbind(),)))
-            }
+            State::Waiting { fut, abort } => match fut.bind(py).call_method0(intern!(py, "result")) {
+                Ok(value) => {
+                    // A failed Progress step fails the future while the task still runs.
+                    abort.abort();
+                    Err(PyStopIteration::new_err((value.unbind(),)))
+                }
+                Err(e) if e.is_instance(py, bridge::invalid_state_error(py)?) => {
+                    // Not done: a second task awaiting us while the first waits. Refuse it,
+                    // as a coroutine would, and keep the result for the first.
+                    self.state = State::Waiting { fut, abort };
+                    Err(PyRuntimeError::new_err("this ferrocrawl call is already being awaited"))
+                }
+                Err(e) => {
+                    abort.abort();
+                    Err(e)
+                }
+            },
             State::Done => Err(PyRuntimeError::new_err("cannot reuse an already awaited ferrocrawl call")),
         }
     }
@@ -142,6 +156,19 @@ impl Pending {
         self.cancel(py);
     }
 
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let State::Waiting { fut, .. } = &self.state {
+            visit.call(fut)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        if let State::Waiting { abort, .. } = std::mem::replace(&mut self.state, State::Done) {
+            abort.abort();
+        }
+    }
+
     /// `async with session.get(url) as resp`: entering awaits the response itself.
     fn __aenter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
@@ -154,7 +181,7 @@ impl Pending {
 }
 
 /// An awaitable that is already complete; its own iterator, so awaiting it allocates
-/// nothing more.
+/// nothing more. Awaited once, like a coroutine.
 #[pyclass(module = "ferrocrawl._ferrocrawl")]
 pub struct Ready {
     value: Option<Py<PyAny>>,
@@ -165,10 +192,8 @@ impl Ready {
         Py::new(py, Ready { value: Some(value) })
     }
 
-    /// A shared `Ready(None)`: taking its value leaves None, which is the value.
     pub fn none(py: Python<'_>) -> PyResult<Py<Ready>> {
-        static NONE: pyo3::sync::PyOnceLock<Py<Ready>> = pyo3::sync::PyOnceLock::new();
-        NONE.get_or_try_init(py, || Py::new(py, Ready { value: None })).map(|r| r.clone_ref(py))
+        Self::new(py, py.None())
     }
 }
 
@@ -182,9 +207,19 @@ impl Ready {
         slf
     }
 
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<()> {
-        let value = self.value.take().unwrap_or_else(|| py.None());
-        Err(PyStopIteration::new_err((value,)))
+    fn __next__(&mut self) -> PyResult<()> {
+        match self.value.take() {
+            Some(value) => Err(PyStopIteration::new_err((value,))),
+            None => Err(PyRuntimeError::new_err("cannot reuse an already awaited ferrocrawl result")),
+        }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.value)
+    }
+
+    fn __clear__(&mut self) {
+        self.value = None;
     }
 }
 

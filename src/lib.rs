@@ -1,5 +1,6 @@
 //! The `ferrocrawl._ferrocrawl` extension: pyo3 glue over `ferrocrawl-core`.
 
+#![forbid(unsafe_code)]
 // Python methods take `self` whether or not they use it (`release()`, `__aexit__`).
 #![allow(clippy::unused_self)]
 
@@ -28,10 +29,36 @@ fn _after_fork_in_child() {
     bridge::after_fork_in_child();
 }
 
-/// Stops the runtime at interpreter exit (`atexit`), with the GIL released.
+/// `ferrocrawl.shutdown()`, also run at interpreter exit: stops the runtime (taken out with
+/// the GIL held, stopped with it released); in-flight calls fail, the next call starts a
+/// fresh runtime.
 #[pyfunction]
 fn _shutdown(py: Python<'_>) {
-    py.detach(runtime::shutdown);
+    if let Some(rt) = runtime::take() {
+        py.detach(|| runtime::stop(rt));
+    }
+}
+
+/// Test hook: an awaitable whose loop-thread closure panics, `where` being "deliver" (the
+/// final conversion) or "progress" (a step sent while the task runs).
+#[pyfunction]
+fn _test_panic(r#where: &str) -> PyResult<awaitable::Pending> {
+    let in_progress = match r#where {
+        "deliver" => false,
+        "progress" => true,
+        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown place {other:?}"))),
+    };
+    Ok(awaitable::Pending::with_progress(move |progress| async move {
+        if in_progress {
+            progress.send(|_| panic!("boom in progress"));
+            // long enough for the loop to run the step before the result arrives
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Box::new(move |py: Python<'_>| -> PyResult<Py<PyAny>> {
+            assert!(in_progress, "boom in deliver");
+            Ok(py.None())
+        }) as bridge::Deliver
+    }))
 }
 
 /// Test hook: an awaitable whose Rust task panics with `message`, to check that a panic
@@ -60,6 +87,7 @@ fn _ferrocrawl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(safe_filename, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_in_task, m)?)?;
+    m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

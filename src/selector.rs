@@ -2,21 +2,24 @@
 //! plus one result item (node, attribute or value); parsing and large queries run with the
 //! GIL released. `SelectorList` is a Python `list` subclass (python/ferrocrawl/_selector.py).
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use ferrocrawl_core::charset;
-use ferrocrawl_core::html::{self, Document, Extractor, Item, NodeId, SelectorError};
+use ferrocrawl_core::html::{self, Document, Extracted, Extractor, Item, NodeId, SelectorError};
 use url::Url;
 
 use crate::awaitable::Pending;
 use crate::bridge::Deliver;
-use crate::{errors, runtime};
+use crate::errors;
 
 /// Documents with more nodes than this are queried with the GIL released; for small ones
 /// releasing and re-taking it costs more than the query.
@@ -234,9 +237,52 @@ impl Selector {
     }
 }
 
+/// A document as given, decoded (bytes) and parsed on a worker thread without the GIL.
+enum Doc {
+    Bytes(PyBackedBytes),
+    Text(PyBackedStr),
+}
+
+type PageResult = std::thread::Result<Result<Extracted, SelectorError>>;
+
+/// One `parse_many` call, shared by its workers.
+struct Batch {
+    docs: Vec<Doc>,
+    extractor: Extractor,
+    next: AtomicUsize,
+    /// Set when the awaiting task goes away: workers stop at the next page.
+    cancelled: AtomicBool,
+}
+
+impl Batch {
+    /// Takes pages until none are left (or the call is cancelled); a panic fails its page.
+    fn work(&self) -> Vec<(usize, PageResult)> {
+        let mut done = Vec::new();
+        while !self.cancelled.load(Ordering::Relaxed) {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(doc) = self.docs.get(i) else { break };
+            let result = catch_unwind(AssertUnwindSafe(|| match doc {
+                Doc::Bytes(b) => self.extractor.extract(&charset::decode(b, Some("text/html")).text),
+                Doc::Text(t) => self.extractor.extract(t),
+            }));
+            done.push((i, result));
+        }
+        done
+    }
+}
+
+struct CancelOnDrop(Arc<Batch>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Extracts named queries from many documents on the runtime's blocking threads; resolves
 /// to one dict per document: name -> list of strings (a failing document gets the
-/// `SelectorError` instead of a dict).
+/// `SelectorError`, or `InternalError` for a bug, instead of a dict). Cancelling the
+/// awaiting task stops the work.
 #[pyfunction]
 #[pyo3(signature = (documents, queries, *, threads=None))]
 pub fn parse_many(
@@ -247,39 +293,62 @@ pub fn parse_many(
 ) -> PyResult<Pending> {
     let pairs: Vec<(String, String)> = crate::convert::pairs(queries)?;
     let extractor = Extractor::new(&pairs).map_err(|e| selector_error(py, &e))?;
-    let mut pages = Vec::new();
-    for doc in documents.try_iter()? {
-        let doc = doc?;
-        let text = match doc.cast::<PyBytes>() {
-            Ok(b) => charset::decode(b.as_bytes(), Some("text/html")).text.into_owned(),
-            Err(_) => doc.extract::<String>()?,
-        };
-        pages.push(text);
-    }
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    // Borrowed, not copied: decoding happens on the workers.
+    let docs = documents
+        .try_iter()?
+        .map(|doc| {
+            let doc = doc?;
+            match doc.cast_into::<PyBytes>() {
+                Ok(b) => Ok(Doc::Bytes(b.into())),
+                Err(e) => Ok(Doc::Text(e.into_inner().extract::<PyBackedStr>()?)),
+            }
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, docs.len().max(1));
+    let batch =
+        Arc::new(Batch { docs, extractor, next: AtomicUsize::new(0), cancelled: AtomicBool::new(false) });
     Ok(Pending::new(async move {
-        let task = runtime::handle().spawn_blocking(move || {
-            let results = extractor.extract_many(&pages, threads);
-            (extractor, results)
-        });
-        let joined = task.await;
+        let cancel = CancelOnDrop(batch.clone());
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let batch = batch.clone();
+                tokio::task::spawn_blocking(move || batch.work())
+            })
+            .collect();
+        let mut results: Vec<Option<PageResult>> = Vec::new();
+        results.resize_with(batch.docs.len(), || None);
+        for worker in workers {
+            // `work` catches its panics, so a worker always returns
+            if let Ok(done) = worker.await {
+                for (i, result) in done {
+                    results[i] = Some(result);
+                }
+            }
+        }
+        drop(cancel);
         Box::new(move |py: Python<'_>| -> PyResult<Py<PyAny>> {
-            let (extractor, results) = joined.map_err(|e| PyValueError::new_err(e.to_string()))?;
-            let names: Vec<&str> = extractor.names().collect();
+            let names: Vec<&str> = batch.extractor.names().collect();
             let out = PyList::empty(py);
             for result in results {
                 match result {
-                    Ok(values) => {
+                    Some(Ok(Ok(values))) => {
                         let dict = PyDict::new(py);
                         for (name, vals) in names.iter().zip(values) {
                             dict.set_item(name, vals)?;
                         }
                         out.append(dict)?;
                     }
-                    Err(e) => out.append(selector_error(py, &e).into_value(py))?,
+                    Some(Ok(Err(e))) => out.append(selector_error(py, &e).into_value(py))?,
+                    Some(Err(panic)) => out.append(errors::from_panic(py, &*panic).into_value(py))?,
+                    None => {
+                        out.append(errors::from_panic(py, &"a parse_many worker was lost").into_value(py))?;
+                    }
                 }
             }
+            // the documents (Python objects) are released here, on the loop thread
+            drop(batch);
             Ok(out.into_any().unbind())
         }) as Deliver
     }))

@@ -54,8 +54,17 @@ _abc.Coroutine.register(_ferrocrawl.Pending)
 _abc.Awaitable.register(_ferrocrawl.Ready)
 _abc.Mapping.register(Headers)
 
+
+def shutdown() -> None:
+    """Stops ferrocrawl's runtime (its worker threads and connections). Calls still in
+    flight fail with ``RuntimeError``; the next call starts a fresh runtime. Runs at exit."""
+    _ferrocrawl._shutdown()
+
+
+# The one fork mechanism: the child gets a fresh runtime, and every session rebuilds its
+# client (connections, cookie jar) at its next call.
 _os.register_at_fork(after_in_child=_ferrocrawl._after_fork_in_child)
-_atexit.register(_ferrocrawl._shutdown)
+_atexit.register(shutdown)
 
 __all__ = [
     "BodyTooLarge",
@@ -97,4 +106,5 @@ __all__ = [
     "put",
     "request",
     "safe_filename",
+    "shutdown",
 ]

@@ -1,24 +1,22 @@
 """Module-level ``ferrocrawl.get(url)`` and friends, on one shared default session.
 
-The session is made on first use and again in a forked child; it lives until exit.
+The session is made on first use and lives until exit; in a forked child it rebuilds its
+client by itself (ferrocrawl's one fork hook), so no pid is checked here.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ._ferrocrawl import ClientSession, Pending
 
 _session: ClientSession | None = None
-_pid = 0
 
 
 def _default_session() -> ClientSession:
-    global _session, _pid
-    if _session is None or _pid != os.getpid() or _session.closed:
+    global _session
+    if _session is None or _session.closed:
         _session = ClientSession()
-        _pid = os.getpid()
     return _session
 
 

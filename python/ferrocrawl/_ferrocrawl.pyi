@@ -1,7 +1,7 @@
 """Type stubs of the compiled module; checked against the runtime by tests/test_stubs.py."""
 
 import os
-from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Mapping
 from http.cookies import Morsel, SimpleCookie
 from re import Pattern
 from types import TracebackType
@@ -40,6 +40,7 @@ __all__ = [
     "_after_fork_in_child",
     "_panic_in_task",
     "_shutdown",
+    "_test_panic",
     "parse_many",
     "safe_filename",
 ]
@@ -72,12 +73,13 @@ class InvalidArgument(FerrocrawlError, ValueError): ...
 # ---- awaitables -------------------------------------------------------------------------
 
 @final
-class Pending(Generic[_T]):
-    """Rust work started at the first await; a coroutine to asyncio, and an async context
-    manager (``async with session.get(url) as resp``)."""
+class Pending(Coroutine[Any, Any, _T]):
+    """Rust work started at the first await; a coroutine to asyncio (``create_task``), and
+    an async context manager (``async with session.get(url) as resp``). Awaited once."""
 
     def __await__(self) -> Generator[Any, None, _T]: ...
-    def __iter__(self) -> Pending[_T]: ...
+    # __iter__ exists at runtime (``yield from``) but is left out here: with it, mypy cannot
+    # infer create_task's / gather's result type from a Pending.
     def __next__(self) -> Any: ...
     def send(self, value: Any, /) -> Any: ...
     def throw(self, typ: Any, val: Any = None, tb: TracebackType | None = None, /) -> Any: ...
@@ -87,7 +89,7 @@ class Pending(Generic[_T]):
 
 @final
 class Ready(Generic[_T]):
-    """An awaitable whose value is already there."""
+    """An awaitable whose value is already there. Awaited once."""
 
     def __await__(self) -> Generator[Any, None, _T]: ...
     def __iter__(self) -> Ready[_T]: ...
@@ -280,6 +282,7 @@ def safe_filename(name: str) -> str: ...
 def _after_fork_in_child() -> None: ...
 def _shutdown() -> None: ...
 def _panic_in_task(message: str) -> Pending[None]: ...
+def _test_panic(where: str) -> Pending[None]: ...
 
 @final
 class Page:

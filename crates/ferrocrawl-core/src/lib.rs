@@ -1,6 +1,8 @@
 //! ferrocrawl's engine, free of Python: the HTTP client, text decoding, downloads and HTML
 //! querying, and the crawler's parts. The `ferrocrawl` extension crate is the only place that knows about pyo3.
 
+#![forbid(unsafe_code)]
+
 pub mod charset;
 pub mod client;
 pub mod config;
