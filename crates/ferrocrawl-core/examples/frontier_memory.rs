@@ -28,6 +28,15 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds of this process (user + system): wall time is noisy on a shared box.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: Vec<f64> = rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse().ok()).collect();
+    ticks.iter().sum::<f64>() / 100.0
+}
+
 fn politeness() -> Politeness {
     Politeness { per_host: 8, delay: Duration::ZERO }
 }
@@ -79,12 +88,13 @@ async fn drain(f: &mut impl Frontier) -> usize {
     n
 }
 
-fn report(what: &str, n: usize, before: u64, t: Duration) {
+fn report(what: &str, n: usize, before: u64, t: Duration, cpu_before: f64) {
     let after = rss_kib();
     let delta = after.saturating_sub(before) * 1024;
     println!(
-        "{what}: {n} URLs in {:.2} s ({:.0} k/s); RSS {} MiB -> {} MiB, delta {:.1} MiB = {:.0} bytes/URL",
+        "{what}: {n} URLs in {:.2} s (CPU {:.2} s, {:.0} k/s); RSS {} MiB -> {} MiB, delta {:.1} MiB = {:.0} bytes/URL",
         t.as_secs_f64(),
+        cpu_s() - cpu_before,
         n as f64 / t.as_secs_f64() / 1000.0,
         before / 1024,
         after / 1024,
@@ -102,33 +112,34 @@ async fn main() {
     match args.first().copied() {
         Some("memory") => {
             let n = count(1);
-            let before = rss_kib();
+            let (before, cpu) = (rss_kib(), cpu_s());
             let mut f = MemoryFrontier::new(politeness());
             let t = Instant::now();
             fill(&mut f, n, referer).await;
-            report("memory push", f.counts().queued, before, t.elapsed());
-            let t = Instant::now();
+            report("memory push", f.counts().queued, before, t.elapsed(), cpu);
+            let (t, cpu) = (Instant::now(), cpu_s());
             let popped = drain(&mut f).await;
-            println!("memory pop+finish+ack: {popped} in {:.2} s", t.elapsed().as_secs_f64());
+            let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_s() - cpu);
+            println!("memory pop+finish+ack: {popped} in {wall:.2} s (CPU {cpu:.2} s)");
         }
         Some("sqlite") => {
             let path = Path::new(args.get(1).expect("PATH"));
             let n = count(2);
-            let before = rss_kib();
+            let (before, cpu) = (rss_kib(), cpu_s());
             let mut f = SqliteFrontier::open(path, politeness()).unwrap();
             let t = Instant::now();
             fill(&mut f, n, referer).await;
             let pushed = t.elapsed();
             f.flush().await.unwrap();
             println!("sqlite flush after push: {:.2} s", t.elapsed().saturating_sub(pushed).as_secs_f64());
-            report("sqlite push (durable)", f.counts().queued, before, t.elapsed());
+            report("sqlite push (durable)", f.counts().queued, before, t.elapsed(), cpu);
         }
         Some("reopen") => {
             let path = Path::new(args.get(1).expect("PATH"));
-            let before = rss_kib();
+            let (before, cpu) = (rss_kib(), cpu_s());
             let t = Instant::now();
             let mut f = SqliteFrontier::open(path, politeness()).unwrap();
-            report("sqlite reopen", f.counts().queued, before, t.elapsed());
+            report("sqlite reopen", f.counts().queued, before, t.elapsed(), cpu);
             let t = Instant::now();
             let popped = drain(&mut f).await;
             println!(
