@@ -2,12 +2,12 @@
 //! figure). Each run is its own process so RSS deltas are not blurred by freed memory:
 //!
 //! ```text
-//! cargo run --release -p ferrocrawl-core --example frontier_memory -- memory [N] [--referer]
-//! cargo run --release -p ferrocrawl-core --example frontier_memory -- sqlite PATH [N] [--referer]
+//! cargo run --release -p ferrocrawl-core --example frontier_memory -- memory [N] [--referer] [--hosts=H]
+//! cargo run --release -p ferrocrawl-core --example frontier_memory -- sqlite PATH [N] [--referer] [--hosts=H]
 //! cargo run --release -p ferrocrawl-core --example frontier_memory -- reopen PATH
 //! ```
-//! URLs are `http://host{i % 1000}.test/path/{i}?q={i}`, pushed 10 at a time (the links of one
-//! page); `--referer` gives each batch its page as referer. `sqlite` leaves the file for
+//! URLs are `http://host{i % H}.test/path/{i}?q={i}` (H = 1000 by default), pushed 10 at a
+//! time (the links of one page); `--referer` gives each batch its page as referer. `sqlite` leaves the file for
 //! `reopen`, which then pops and acks everything to time the scheduler.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -47,14 +47,14 @@ fn fingerprint(url: &Url) -> u64 {
     h.finish()
 }
 
-async fn fill(f: &mut impl Frontier, n: usize, referer: bool) {
+async fn fill(f: &mut impl Frontier, n: usize, hosts: usize, referer: bool) {
     let mut batch = Vec::with_capacity(LINKS_PER_PAGE);
     for i in 0..n {
-        let url = Url::parse(&format!("http://host{}.test/path/{i}?q={i}", i % 1000)).unwrap();
+        let url = Url::parse(&format!("http://host{}.test/path/{i}?q={i}", i % hosts)).unwrap();
         let page = i / LINKS_PER_PAGE;
         let req = Request {
             depth: 1,
-            referer: referer.then(|| format!("http://host{}.test/path/{page}?q={page}", page % 1000)),
+            referer: referer.then(|| format!("http://host{}.test/path/{page}?q={page}", page % hosts)),
             first_url: None,
             redirects: 0,
             attempt: 0,
@@ -107,7 +107,11 @@ fn report(what: &str, n: usize, before: u64, t: Duration, cpu_before: f64) {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let referer = args.iter().any(|a| a == "--referer");
-    let args: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--referer").collect();
+    let hosts = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--hosts="))
+        .map_or(1000, |h| h.parse::<usize>().expect("--hosts=N").max(1));
+    let args: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
     let count = |i: usize| args.get(i).map_or(1_000_000, |s| s.parse().expect("N is a number"));
     match args.first().copied() {
         Some("memory") => {
@@ -115,7 +119,7 @@ async fn main() {
             let (before, cpu) = (rss_kib(), cpu_s());
             let mut f = MemoryFrontier::new(politeness());
             let t = Instant::now();
-            fill(&mut f, n, referer).await;
+            fill(&mut f, n, hosts, referer).await;
             report("memory push", f.counts().queued, before, t.elapsed(), cpu);
             let (t, cpu) = (Instant::now(), cpu_s());
             let popped = drain(&mut f).await;
@@ -128,7 +132,7 @@ async fn main() {
             let (before, cpu) = (rss_kib(), cpu_s());
             let mut f = SqliteFrontier::open(path, politeness()).unwrap();
             let t = Instant::now();
-            fill(&mut f, n, referer).await;
+            fill(&mut f, n, hosts, referer).await;
             let pushed = t.elapsed();
             f.flush().await.unwrap();
             println!("sqlite flush after push: {:.2} s", t.elapsed().saturating_sub(pushed).as_secs_f64());
