@@ -10,8 +10,11 @@ the PostgreSQL HTML docs (/usr/share/doc/postgresql-doc-15/html; `make system-de
 Peers (bench/crawl_peers.py, one process each, K rounds, medians): ferrocrawl.crawl, the
 hand-written aiohttp + lxml crawler, Scrapy, and ferrocrawl get_many of the URL list the
 aiohttp crawler found (the ceiling: fetching without crawling). All at the same concurrency,
-robots off. Peak RSS is the child's ru_maxrss (os.wait4). Prints a table per site with the
-issue's targets, PASS / FAIL / n/a; a peer that cannot run (ferrocrawl.crawl not built) is n/a.
+robots off. Scrapy runs in --scrapy-rounds rounds only (default 1): it is the slowest by far
+and no target refers to it. Peak RSS is the child's ru_maxrss, CPU its user+system time
+(os.wait4; CPU per page is the number that survives a busy machine). Prints a table per site
+with the issue's targets, PASS / FAIL / n/a; a peer that cannot run (ferrocrawl.crawl not
+built yet) is n/a.
 
 Runs itself inside `unshare -n` (a private network namespace with only loopback, so nothing
 can leave the machine) when that works; --no-unshare to skip.
@@ -173,23 +176,28 @@ def report(site: str, results: dict[str, list[dict]], a: argparse.Namespace) -> 
         f"\n### {site}: median of {a.rounds} round(s) (Scrapy: {min(a.rounds, a.scrapy_rounds)}),"
         f" concurrency {a.concurrency}\n"
     )
-    print("| peer | pages | pages/s | x aiohttp+lxml | x get_many | peak RSS MB | CPU s |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| peer | pages | pages/s | x aiohttp+lxml | x get_many | peak RSS MB | CPU s | "
+        "CPU us/page |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     found: dict[str, set[int]] = {}
     for name, rs in results.items():
         good = [r for r in rs if "error" not in r]
         if not good:
             reason = next((r["error"] for r in rs if "error" in r), "?")
-            print(f"| {name} | n/a | n/a | n/a | n/a | n/a | {reason} |")
+            print(f"| {name} | n/a | n/a | n/a | n/a | n/a | n/a | {reason} |")
             continue
         pps = median(good, "pages_per_s")
         found[name] = {r["pages"] for r in good}
         rss = max(r["rss_mb"] for r in good)
+        cpu = median(good, "cpu_s")
+        pages = median(good, "pages")
         print(
             f"| {name} | {'/'.join(fmt(x) for x in sorted(found[name]))} | {fmt(pps)} | "
             f"{fmt(pps / aio, 2) if aio and pps else '–'} | "
             f"{fmt(pps / ceil, 2) if ceil and pps else '–'} | {fmt(rss)} | "
-            f"{fmt(median(good, 'cpu_s'), 1)} |"
+            f"{fmt(cpu, 1)} | {fmt(cpu / pages * 1e6 if cpu and pages else None)} |"
         )
     print()
     counts = {n for s in found.values() for n in s}
@@ -204,13 +212,16 @@ def report(site: str, results: dict[str, list[dict]], a: argparse.Namespace) -> 
             median(results.get(peer, []), "pages_per_s"),
             median(results.get(ref, []), "pages_per_s"),
         )
-        v = "n/a" if not (p and r) else ("PASS" if p / r >= want else "FAIL")
-        got = f"{p / r:.2f}x" if p and r else "n/a"
-        verdicts.append(f"{site}: {peer} >= {want}x {ref}: {got} {v}")
+        got = "n/a" if not (p and r) else f"{p / r:.2f}x {'PASS' if p / r >= want else 'FAIL'}"
+        verdicts.append(f"{site}: {peer} >= {want}x {ref}: {got}")
     p_rss = max((r["rss_mb"] for r in results.get(CRAWL, []) if "error" not in r), default=None)
     a_rss = max((r["rss_mb"] for r in results.get(AIO, []) if "error" not in r), default=None)
-    v = "n/a" if p_rss is None or a_rss is None else ("PASS" if p_rss <= a_rss else "FAIL")
-    verdicts.append(f"{site}: {CRAWL} peak RSS <= {AIO}'s: {fmt(p_rss)} MB vs {fmt(a_rss)} MB {v}")
+    if p_rss is None or a_rss is None:
+        got = "n/a"
+    else:
+        got = f"{fmt(p_rss)} MB vs {fmt(a_rss)} MB {'PASS' if p_rss <= a_rss else 'FAIL'}"
+    verdicts.append(f"{site}: {CRAWL} peak RSS <= {AIO}'s: {got}")
+
     for line in verdicts:
         print("target " + line)
     return verdicts

@@ -306,6 +306,11 @@ async def test_log_records_requests_and_concurrency(site: SiteServer, client) ->
     assert site.offsite.max_in_flight() == 1
     site.reset()
     assert site.requests() == [] and site.max_in_flight() == 0
+    site.configure(page_delay=0.5)
+    async with client.get(site.url("/p/1")) as r:
+        assert r.status == 200
+    assert site.requests()[0]["end"] - site.requests()[0]["start"] >= 0.45
+    site.reset()
 
 
 def test_expected_pages_shape() -> None:

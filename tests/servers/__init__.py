@@ -9,6 +9,8 @@ http_proxy.HttpProxy   forwarding + CONNECT proxy that records requests
 socks_proxy.Socks5Proxy
 notebook.run_notebook  execute cells headless with nbclient
 net.closed_port        a port where nothing listens
+site.SiteServer        the generated crawl site (sitegen.Site) in a subprocess on 127.0.0.1,
+                       with an offsite origin on 127.0.0.2 and a request log; expected_pages
 """
 
 from .app import AppServer
@@ -16,6 +18,8 @@ from .http_proxy import HttpProxy
 from .httpbin_server import HttpbinServer
 from .net import HOST, closed_port
 from .raw import RawServer
+from .site import SiteServer
+from .sitegen import expected_pages
 from .socks_proxy import Socks5Proxy
 from .tls import TlsServer
 
@@ -25,7 +29,9 @@ __all__ = [
     "HttpProxy",
     "HttpbinServer",
     "RawServer",
+    "SiteServer",
     "Socks5Proxy",
     "TlsServer",
     "closed_port",
+    "expected_pages",
 ]

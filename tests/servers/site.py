@@ -12,15 +12,16 @@ contact. Every request is logged; tests read the log over HTTP.
                                          #   "end", "status"}, ...] in arrival order
     site.max_in_flight()                 # most requests in flight at once on the site origin
                                          # (pages other than /slow/ are answered without
-                                         # yielding: use /slow/ to observe concurrency)
+                                         # yielding unless page_delay is configured)
     site.offsite.requests()              # what reached 127.0.0.2 (must stay empty)
-    site.configure(crawl_delay=1, robots_status=500, slow_delay=0.5)   # until reset()
+    site.configure(crawl_delay=1, robots_status=500, slow_delay=0.5, page_delay=0.01)
+                                         # until reset()
     site.close()
 
 "target" is the raw request target (path and query exactly as sent, e.g. the GBK escapes);
 start/end are time.monotonic() in the server process, a system-wide clock on Linux, so they
 compare with the test's own. Control endpoints (not linked, never logged): GET /__log,
-GET /__reset, GET /__config?crawl_delay=&robots_status=&slow_delay=.
+GET /__reset, GET /__config?crawl_delay=&robots_status=&slow_delay=&page_delay=.
 
 A subprocess, not a loop thread: the crawler under test gets the CPU and the GIL to itself, its
 RSS is its own, and a crawler killed with -9 in a child leaves the server and its log intact.
@@ -56,6 +57,7 @@ class _State:
         self.site = site
         self.defaults = (site.crawl_delay, site.slow_delay)
         self.robots_status = 200
+        self.page_delay = 0.0
         self.log: list[dict[str, Any]] = []
         self.in_flight: defaultdict[str, int] = defaultdict(int)
         self.max_in_flight: defaultdict[str, int] = defaultdict(int)
@@ -67,6 +69,7 @@ class _State:
         self.max_in_flight.update(self.in_flight)
         self.site.crawl_delay, self.site.slow_delay = self.defaults
         self.robots_status = 200
+        self.page_delay = 0.0
 
 
 def _offsite_resource(site: Site, target: str) -> Resource:
@@ -101,6 +104,8 @@ def build_app(state: _State) -> Any:
                 state.site.slow_delay = float(q["slow_delay"])
             if "robots_status" in q:
                 state.robots_status = int(q["robots_status"])
+            if "page_delay" in q:
+                state.page_delay = float(q["page_delay"])
             return web.json_response({"ok": True})
         return web.json_response({"error": "unknown control"}, status=404)
 
@@ -140,8 +145,10 @@ def build_app(state: _State) -> Any:
                 body = site.render(r)
             else:
                 r, body = hit
-            if r.delay:
-                await asyncio.sleep(site.slow_delay)  # configurable: read at request time
+            # both configurable, so read at request time
+            delay = site.slow_delay if r.delay else state.page_delay
+            if delay:
+                await asyncio.sleep(delay)
             rec["status"] = r.status
             headers = {"Content-Type": r.content_type}
             if r.location is not None:
@@ -293,9 +300,12 @@ class SiteServer(Origin):
         crawl_delay: float | str | None = "",
         robots_status: int | None = None,
         slow_delay: float | None = None,
+        page_delay: float | None = None,
     ) -> None:
-        """Change the served robots.txt (Crawl-delay, or a non-200 status) and the /slow/
-        delay until the next reset(). crawl_delay=None removes the Crawl-delay line."""
+        """Change the served robots.txt (Crawl-delay, or a non-200 status), the /slow/ delay
+        and a delay before every other answer (page_delay: a crawl that lasts long enough to
+        be killed midway, concurrency visible on every page) until the next reset().
+        crawl_delay=None removes the Crawl-delay line."""
         q = []
         if crawl_delay != "":
             q.append(f"crawl_delay={'' if crawl_delay is None else crawl_delay}")
@@ -303,6 +313,8 @@ class SiteServer(Origin):
             q.append(f"robots_status={robots_status}")
         if slow_delay is not None:
             q.append(f"slow_delay={slow_delay}")
+        if page_delay is not None:
+            q.append(f"page_delay={page_delay}")
         self._get("/__config?" + "&".join(q))
 
     def fetched(self, origin: str = "site", *, meta: bool = False) -> Counter[str]:

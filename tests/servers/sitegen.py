@@ -19,6 +19,9 @@ Families (B = the site's origin, O = the offsite origin):
     /slow/            not linked from /: SLOW_PAGES pages that each take `slow_delay` seconds
     /tree/            not linked from /: a ternary tree (each node has one depth) for max_depth
     /missing/...      404 (plain text, no links)
+    also linked from /: /t/~home (as ~, %7e, %7E), /Case/Page and /case/page (two pages),
+    /base-test (<base href="/based/">), /area/target (<area>), /files/notes.txt (text/plain),
+    /files/report.pdf (robots-disallowed) and ?download=1 (allowed), "", "#top", " /p/6 "
 Never fetched by a crawler: <link>, <img>, <script> URLs, mailto:, javascript:, offsite URLs.
 """
 

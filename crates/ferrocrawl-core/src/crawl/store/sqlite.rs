@@ -88,8 +88,19 @@ pub struct SqliteFrontier {
 impl SqliteFrontier {
     /// Opens (or creates) the state file and loads it: one streaming SELECT.
     pub fn open(path: &Path, p: Politeness) -> Result<Self> {
-        let err = |e: rusqlite::Error| store_error(path, e.to_string());
+        let err = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => store_error(
+                path,
+                "in use by another crawl (one process per state file; Redis shares a crawl)".into(),
+            ),
+            _ => store_error(path, e.to_string()),
+        };
         let conn = Connection::open(path).map_err(err)?;
+        // One process per state file: two crawls sharing it would lease the same URLs. The
+        // lock is taken by the first write below and held until the store is dropped (and
+        // the WAL index lives in memory, no -shm file).
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE").map_err(err)?;
+        conn.busy_timeout(Duration::ZERO).map_err(err)?; // a held lock will not go away soon
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(err)?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -498,6 +509,17 @@ mod tests {
         push(&mut f, &["http://a.test/1"]).await;
         drop(f);
         assert_eq!(db.open().counts().queued, 1);
+    }
+
+    #[test]
+    fn one_process_per_state_file() {
+        let db = TempDb::new();
+        let f = db.open();
+        let err =
+            SqliteFrontier::open(&db.0, Politeness { per_host: 1, delay: Duration::ZERO }).err().unwrap();
+        assert!(err.to_string().contains("in use by another crawl"), "{err}");
+        drop(f);
+        drop(db.open());
     }
 
     #[test]
