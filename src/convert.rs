@@ -10,6 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use ferrocrawl_core::config::{Timeouts, Tls};
+use ferrocrawl_core::reqwest::Method;
 use ferrocrawl_core::{RequestBody, RequestSpec};
 
 /// `ClientTimeout(total=..., connect=..., sock_read=..., sock_connect=...)`, in seconds;
@@ -95,6 +96,19 @@ pub fn tls(obj: &Bound<'_, PyAny>) -> PyResult<Tls> {
         return Ok(if mode.extract::<i64>()? == none { Tls::Insecure } else { Tls::Verify });
     }
     Err(PyTypeError::new_err("ssl must be True, False, a CA file path or an ssl.SSLContext"))
+}
+
+/// `retry_methods=`: an iterable of method names, any case (urllib3's `allowed_methods`).
+pub fn methods(obj: &Bound<'_, PyAny>) -> Result<Vec<Method>, ferrocrawl_core::Error> {
+    let invalid = |reason: String| ferrocrawl_core::Error::InvalidArgument { what: "retry_methods", reason };
+    let mut out = Vec::new();
+    for item in obj.try_iter().map_err(|e| invalid(e.to_string()))? {
+        let name: String = item.and_then(|i| i.extract()).map_err(|e| invalid(e.to_string()))?;
+        let method = Method::from_bytes(name.to_ascii_uppercase().as_bytes())
+            .map_err(|_| invalid(format!("{name:?} is not an HTTP method")))?;
+        out.push(method);
+    }
+    Ok(out)
 }
 
 fn text(obj: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -145,7 +145,8 @@ impl ClientSession {
     #[pyo3(signature = (
         *, headers=None, cookies=None, timeout=None, limit=100, limit_per_host=None, proxy=None,
         ssl=None, verify_ssl=None, max_redirects=10, retries=0, retry_backoff=0.5,
-        max_body_size=100*1024*1024, http2=false, user_agent=None, raise_for_status=false,
+        retry_methods=None, max_body_size=100*1024*1024, http2=false, user_agent=None,
+        raise_for_status=false,
     ))]
     fn new(
         py: Python<'_>,
@@ -160,6 +161,7 @@ impl ClientSession {
         max_redirects: usize,
         retries: u32,
         retry_backoff: f64,
+        retry_methods: Option<&Bound<'_, PyAny>>,
         max_body_size: u64,
         http2: bool,
         user_agent: Option<String>,
@@ -187,6 +189,9 @@ impl ClientSession {
         config.max_redirects = max_redirects;
         config.retry.retries = retries;
         config.retry.backoff = Duration::from_secs_f64(retry_backoff);
+        if let Some(methods) = retry_methods {
+            config.retry.methods = convert::methods(methods).map_err(|e| errors::to_py(py, e))?;
+        }
         config.max_body_size = max_body_size;
         config.http2 = http2;
         if let Some(ua) = user_agent {

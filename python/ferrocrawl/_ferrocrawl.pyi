@@ -188,6 +188,7 @@ class ClientSession:
         max_redirects: int = 10,
         retries: int = 0,
         retry_backoff: float = 0.5,
+        retry_methods: Iterable[str] | None = None,
         max_body_size: int = ...,
         http2: bool = False,
         user_agent: str | None = None,

@@ -121,9 +121,9 @@ impl Client {
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Response> {
         let req = self.prepare(spec)?;
         let policy = &self.shared.config.retry;
-        // A broken connection may have delivered the request: only idempotent methods are
-        // sent again after one (RFC 9110 §9.2.2). 429/503 say the server did not act on it.
-        let idempotent = req.method.is_idempotent();
+        // A POST answered 503 or cut off mid-way may have been acted on: only the methods
+        // the policy allows (idempotent ones by default) are sent again.
+        let retryable = policy.allows(&req.method);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -132,11 +132,13 @@ impl Client {
             drop(permits);
             let wait = match &result {
                 Ok(resp)
-                    if attempt <= policy.retries && policy.statuses.contains(&resp.head.status.as_u16()) =>
+                    if attempt <= policy.retries
+                        && retryable
+                        && policy.statuses.contains(&resp.head.status.as_u16()) =>
                 {
                     Some(policy.wait_for_response(attempt, &resp.head.headers))
                 }
-                Err(e) if attempt <= policy.retries && idempotent && e.is_transient() => {
+                Err(e) if attempt <= policy.retries && retryable && e.is_transient() => {
                     Some(policy.backoff_after(attempt))
                 }
                 _ => None,
@@ -834,6 +836,21 @@ mod tests {
         calls.store(0, Ordering::SeqCst);
         let resp = default_client().fetch(&RequestSpec::get(server.url("/"))).await.unwrap();
         assert_eq!((resp.head.status.as_u16(), resp.attempts), (503, 1));
+    }
+
+    #[tokio::test]
+    async fn a_503_post_is_sent_once_unless_the_policy_allows_post() {
+        let server = TestServer::start(|_| Reply::status(503).header("Retry-After", "0")).await;
+        let retry = RetryPolicy { retries: 2, ..RetryPolicy::default() };
+        let post = || RequestSpec::new("POST", server.url("/order"));
+        let c = client(ClientConfig { retry: retry.clone(), ..ClientConfig::default() });
+        assert_eq!(c.fetch(&post()).await.unwrap().attempts, 1);
+        assert_eq!(server.requests().len(), 1, "a POST answered 503 is not sent again");
+
+        let methods = vec![Method::POST];
+        let c = client(ClientConfig { retry: RetryPolicy { methods, ..retry }, ..ClientConfig::default() });
+        assert_eq!(c.fetch(&post()).await.unwrap().attempts, 3);
+        assert_eq!(server.requests().len(), 4);
     }
 
     #[tokio::test]
