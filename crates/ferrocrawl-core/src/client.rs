@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::cookie::CookieStore;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    SET_COOKIE,
+    PROXY_AUTHORIZATION, SET_COOKIE, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -28,6 +28,11 @@ struct TransportKey {
     connect: Option<Duration>,
     read: Option<Duration>,
 }
+
+/// Headers the caller set that carry credentials: sent only to the origin asked for, as
+/// reqwest's own redirect policy does (`remove_sensitive_headers`).
+const CROSS_ORIGIN_DROPPED: [HeaderName; 5] =
+    [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE, HeaderName::from_static("cookie2")];
 
 /// Size of the per-host semaphore map at which idle hosts are forgotten.
 const PER_HOST_PRUNE_AT: usize = 1024;
@@ -67,6 +72,10 @@ pub struct Permits {
 impl Client {
     /// Builds the default transport at once, so a bad proxy URL or CA file fails here.
     pub fn new(config: ClientConfig) -> Result<Client> {
+        Self::build(config).map_err(Error::redacted)
+    }
+
+    fn build(config: ClientConfig) -> Result<Client> {
         if config.limit == 0 {
             return Err(Error::InvalidArgument { what: "limit", reason: "must be at least 1".into() });
         }
@@ -119,6 +128,10 @@ impl Client {
 
     /// Fetches a request to the end: redirects, retries, the whole body.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Response> {
+        self.fetch_inner(spec).await.map_err(Error::redacted)
+    }
+
+    async fn fetch_inner(&self, spec: &RequestSpec) -> Result<Response> {
         let req = self.prepare(spec)?;
         let policy = &self.shared.config.retry;
         // A POST answered 503 or cut off mid-way may have been acted on: only the methods
@@ -162,10 +175,13 @@ impl Client {
     /// Sends the request and follows redirects; returns the final response with its body
     /// still unread, for streaming (downloads).
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
-        let req = self.prepare(spec)?;
-        let permits = self.acquire(&req.url).await;
-        let (resp, history) = self.follow(&req, spec).await?;
-        Ok((resp, history, permits))
+        let send = async {
+            let req = self.prepare(spec)?;
+            let permits = self.acquire(&req.url).await;
+            let (resp, history) = self.follow(&req, spec).await?;
+            Ok((resp, history, permits))
+        };
+        send.await.map_err(Error::redacted)
     }
 
     /// What every send needs from a spec, worked out once (not per attempt or hop).
@@ -319,7 +335,7 @@ impl Client {
         let mut headers = HeaderMap::new();
         let mut cookie = String::new();
         let mut add = |name: HeaderName, value: HeaderValue| {
-            if !same_origin && (name == AUTHORIZATION || name == COOKIE) {
+            if !same_origin && CROSS_ORIGIN_DROPPED.contains(&name) {
                 return;
             }
             if name == COOKIE {
@@ -518,25 +534,62 @@ pub(crate) async fn with_deadline<T>(
     }
 }
 
-/// The error and its causes, joined: reqwest's own message is often just "error sending
-/// request", with the useful part (refused, reset, certificate) in the source chain.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let msg = s.to_string();
+/// The causes of `e`, joined: reqwest's own message is often just "error sending request
+/// for url (...)", with the useful part (refused, reset, certificate) in the source chain.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let msg = err.to_string();
         if !out.contains(&msg) {
-            out.push_str(": ");
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
             out.push_str(&msg);
         }
-        source = s.source();
+        next = cause(err);
     }
     out
 }
 
+/// The next error down the chain. An `io::Error`'s `source()` skips the error it wraps
+/// (hyper-rustls wraps tokio-rustls' `io::Error(rustls::Error)` in another one), so step
+/// into it instead.
+fn cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a (dyn std::error::Error + 'static)> {
+    match err.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+        Some(inner) => Some(inner),
+        None => err.source(),
+    }
+}
+
+/// What the error chain of a failed request is made of, found by type (never by text: a
+/// URL or a server's message may say anything).
+#[derive(Debug, PartialEq, Eq)]
+enum Cause {
+    Tls,
+    Refused,
+    Other,
+}
+
+fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if err.is::<rustls::Error>() {
+            return Cause::Tls;
+        }
+        let io = err.downcast_ref::<std::io::Error>();
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return Cause::Refused;
+        }
+        next = cause(err);
+    }
+    Cause::Other
+}
+
 pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeouts) -> Error {
     let url_s = url.to_string();
-    let reason = error_chain(e);
+    // The top-level message quotes the URL, which the error carries anyway.
+    let reason = std::error::Error::source(e).map_or_else(|| e.to_string(), error_chain);
     if e.is_timeout() {
         let (kind, after) = if e.is_connect() {
             (TimeoutKind::Connect, timeouts.connect)
@@ -545,11 +598,12 @@ pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeou
         };
         return Error::Timeout { url: url_s, kind, after: after.unwrap_or_default() };
     }
+    match cause_of(e) {
+        Cause::Tls => return Error::Tls { url: url_s, reason },
+        Cause::Refused => return Error::Connect { url: url_s, reason },
+        Cause::Other => {}
+    }
     if e.is_connect() {
-        let lower = reason.to_ascii_lowercase();
-        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            return Error::Tls { url: url_s, reason };
-        }
         return Error::Connect { url: url_s, reason };
     }
     if e.is_builder() {
@@ -688,6 +742,9 @@ mod tests {
         let spec = |path: &str| {
             let mut spec = RequestSpec::get(server.url(path));
             spec.headers.push(("Cookie".into(), "hdr=h1".into()));
+            for name in ["Proxy-Authorization", "Cookie2", "WWW-Authenticate"] {
+                spec.headers.push((name.into(), "secret".into()));
+            }
             spec.cookies.push(("req".into(), "r1".into()));
             spec
         };
@@ -702,8 +759,10 @@ mod tests {
         }
         let landed = &other.requests()[0];
         assert_eq!(landed.path, "/landing");
-        assert_eq!(landed.header("authorization"), None);
-        assert_eq!(landed.header("cookie"), None);
+        for name in ["authorization", "cookie", "proxy-authorization", "cookie2", "www-authenticate"] {
+            assert_eq!(landed.header(name), None, "{name} went to another origin");
+            assert!(first.header(name).is_some(), "{name} was not sent to the first origin");
+        }
 
         // Same origin: the credentials stay.
         c.fetch(&spec("/here")).await.unwrap();
@@ -902,6 +961,41 @@ mod tests {
         let err = default_client().fetch(&RequestSpec::get(url.clone())).await.unwrap_err();
         assert!(matches!(&err, Error::Connect { url: u, .. } if *u == url), "{err}");
         assert!(err.is_transient());
+    }
+
+    #[tokio::test]
+    async fn credentials_in_the_url_stay_out_of_errors() {
+        let url = format!("http://user:secret@127.0.0.1:{}/x", closed_port().await);
+        let err = default_client().fetch(&RequestSpec::get(url.clone())).await.unwrap_err();
+        assert!(matches!(err, Error::Connect { .. }), "{err}");
+        assert_eq!(err.url(), Some(url.replace("user:secret@", "").as_str()));
+        assert!(!err.to_string().contains("secret"), "{err}");
+
+        let proxy = "http://puser:psecret@[::1".to_owned();
+        let Err(err) = Client::new(ClientConfig { proxy: Some(proxy), ..ClientConfig::default() }) else {
+            panic!("a bad proxy URL is refused")
+        };
+        assert!(!err.to_string().contains("psecret"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn errors_are_classified_by_type_not_text() {
+        // Every word the old substring test looked for, in the URL of a refused connection.
+        let url = format!("http://127.0.0.1:{}/tls/handshake/certificate", closed_port().await);
+        let err = default_client().fetch(&RequestSpec::get(url)).await.unwrap_err();
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+
+        // As hyper-rustls hands it over: an io::Error around tokio-rustls' io::Error.
+        let tls = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        ));
+        assert_eq!(cause_of(&tls), Cause::Tls);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(cause_of(&refused), Cause::Refused);
+        let text = std::io::Error::other("tls certificate handshake failed");
+        assert_eq!(cause_of(&text), Cause::Other);
+        assert!(error_chain(&tls).contains("UnknownIssuer") || error_chain(&tls).contains("issuer"));
     }
 
     #[tokio::test]

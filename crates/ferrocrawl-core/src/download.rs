@@ -41,7 +41,9 @@ impl Client {
         opts: DownloadOptions,
     ) -> Result<PathBuf> {
         let timeouts = spec.timeouts.unwrap_or(self.config().timeouts);
-        with_deadline(timeouts.total, &spec.url, self.download_inner(spec, dest, opts, &timeouts)).await
+        with_deadline(timeouts.total, &spec.url, self.download_inner(spec, dest, opts, &timeouts))
+            .await
+            .map_err(Error::redacted)
     }
 
     async fn download_inner(
