@@ -191,7 +191,8 @@ pub fn request_spec(
     let (mut data, mut json) = (None, None);
     for (key, value) in kwargs.iter() {
         let key = key.cast::<PyString>()?.to_str()?.to_owned();
-        if value.is_none() && key != "proxy" {
+        // None is "not given" except where aiohttp gives it a meaning of its own.
+        if value.is_none() && key != "proxy" && key != "timeout" {
             continue;
         }
         match key.as_str() {
@@ -202,6 +203,9 @@ pub fn request_spec(
             "json" => json = Some(value),
             "proxy" => spec.proxy = if value.is_none() { None } else { Some(Some(text(&value)?)) },
             "ssl" | "verify_ssl" => spec.tls = Some(tls(&value)?),
+            // As in aiohttp: `timeout=None` is no deadline for this request; leaving it out
+            // is the session's.
+            "timeout" if value.is_none() => spec.timeouts = Some(Timeouts::NONE),
             "timeout" => spec.timeouts = Some(timeouts(&value)?),
             "allow_redirects" => spec.allow_redirects = value.extract()?,
             "max_redirects" => spec.max_redirects = Some(value.extract()?),

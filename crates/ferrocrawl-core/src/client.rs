@@ -140,9 +140,9 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let permits = self.acquire(&req.url).await;
+            // The deadline covers the waits for connection slots too, as aiohttp's `total`
+            // does (and downloads always did): a request queued behind a full pool times out.
             let result = with_deadline(req.timeouts.total, req.url.as_str(), self.attempt(&req, spec)).await;
-            drop(permits);
             let wait = match &result {
                 Ok(resp)
                     if attempt <= policy.retries
@@ -177,9 +177,7 @@ impl Client {
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
         let send = async {
             let req = self.prepare(spec)?;
-            let permits = self.acquire(&req.url).await;
-            let (resp, history) = self.follow(&req, spec).await?;
-            Ok((resp, history, permits))
+            self.follow(&req, spec).await
         };
         send.await.map_err(Error::redacted)
     }
@@ -243,7 +241,7 @@ impl Client {
     }
 
     async fn attempt(&self, req: &Prepared, spec: &RequestSpec) -> Result<Response> {
-        let (mut resp, history) = self.follow(req, spec).await?;
+        let (mut resp, history, permits) = self.follow(req, spec).await?;
         // Moved, not cloned: the body reader needs only what it reads from `head` below.
         let head = ResponseHead {
             status: resp.status(),
@@ -255,15 +253,17 @@ impl Client {
         // Redirects never turn HEAD into another method, so the final hop is HEAD iff the first was.
         let is_head = req.method == Method::HEAD;
         let body = read_body(resp, &head, limit, is_head, &req.timeouts).await?;
+        drop(permits);
         Ok(Response { head, body, history, attempts: 1 })
     }
 
-    /// Sends and follows redirects, checking every hop.
+    /// Sends and follows redirects, checking every hop; returns the slots of the last hop,
+    /// to hold while its body is read.
     async fn follow(
         &self,
         req: &Prepared,
         spec: &RequestSpec,
-    ) -> Result<(reqwest::Response, Vec<ResponseHead>)> {
+    ) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
         let Prepared { transport, timeouts, .. } = req;
         let max_redirects = spec.max_redirects.unwrap_or(self.shared.config.max_redirects);
         let mut method = req.method.clone();
@@ -272,6 +272,9 @@ impl Client {
         let origin = url.origin();
         let mut history = Vec::new();
         loop {
+            // Each hop takes the slots of its own host (released when it redirects), so
+            // limit_per_host holds for every host a redirect chain visits.
+            let permits = self.acquire(&url).await;
             // Credentials the caller set go only to the origin they asked for.
             let same_origin = url.origin() == origin;
             let headers = self.headers_for(spec, &url, same_origin, body.as_ref())?;
@@ -295,7 +298,7 @@ impl Client {
                     | StatusCode::PERMANENT_REDIRECT
             );
             let (true, Some(location)) = (spec.allow_redirects && redirect, location) else {
-                return Ok((resp, history));
+                return Ok((resp, history, permits));
             };
             if history.len() >= max_redirects {
                 return Err(Error::TooManyRedirects { url: spec.url.clone(), max: max_redirects });
@@ -910,6 +913,22 @@ mod tests {
         let c = client(ClientConfig { retry: RetryPolicy { methods, ..retry }, ..ClientConfig::default() });
         assert_eq!(c.fetch(&post()).await.unwrap().attempts, 3);
         assert_eq!(server.requests().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn limit_per_host_holds_on_every_hop_of_a_redirect() {
+        let target = TestServer::start(|_| Reply::ok("x").delay(Duration::from_millis(100))).await;
+        let landing = target.url("/landing");
+        let via = TestServer::start(move |_| Reply::redirect(302, &landing)).await;
+        let c = client(ClientConfig { limit_per_host: Some(1), ..ClientConfig::default() });
+        let specs: Vec<RequestSpec> = (0..6)
+            .map(|i| RequestSpec::get(if i % 2 == 0 { target.url("/direct") } else { via.url("/hop") }))
+            .collect();
+        for resp in futures_util::future::join_all(specs.iter().map(|s| c.fetch(s))).await {
+            assert_eq!(&resp.unwrap().body[..], b"x");
+        }
+        assert_eq!(target.requests().len(), 6);
+        assert!(target.max_in_flight() <= 1, "{} at once on one host", target.max_in_flight());
     }
 
     #[tokio::test]

@@ -12,6 +12,11 @@ pub struct Timeouts {
     pub read: Option<Duration>,
 }
 
+impl Timeouts {
+    /// No deadline at all (aiohttp's `timeout=None` on a request).
+    pub const NONE: Timeouts = Timeouts { total: None, connect: None, read: None };
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         // aiohttp's default: 5 minutes in total, no separate connect/read deadline.
