@@ -179,6 +179,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::HttpStatus { .. } => &c.http_status,
         Error::UnsafePath { .. } => &c.unsafe_path,
         Error::InvalidArgument { .. } => &c.invalid_argument,
+        Error::Internal { .. } => &c.internal,
         Error::Io { source, .. } => {
             let message = e.to_string();
             return PyErr::from_value(

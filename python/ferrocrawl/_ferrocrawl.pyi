@@ -171,6 +171,8 @@ class Response:
 class ManyIter:
     def __aiter__(self) -> ManyIter: ...
     def __anext__(self) -> Any: ...
+    def aclose(self) -> Ready[None]:
+        """Stop fetching: requests in flight are aborted and their connections closed."""
 
 @final
 class ClientSession:

@@ -63,6 +63,10 @@ pub enum Error {
     #[error("refused to write {path:?}: {reason}")]
     UnsafePath { path: String, reason: String },
 
+    /// A bug: a task panicked (the batch engine catches it per task).
+    #[error("ferrocrawl panicked: {message} (please report this bug)")]
+    Internal { message: String },
+
     #[error("I/O error on {path}: {source}")]
     Io {
         path: String,
@@ -84,7 +88,10 @@ impl Error {
             | Error::BodyTooLarge { url, .. }
             | Error::HttpStatus { url, .. }
             | Error::Protocol { url, .. } => Some(url),
-            Error::InvalidArgument { .. } | Error::UnsafePath { .. } | Error::Io { .. } => None,
+            Error::InvalidArgument { .. }
+            | Error::UnsafePath { .. }
+            | Error::Io { .. }
+            | Error::Internal { .. } => None,
         }
     }
 
@@ -110,6 +117,7 @@ impl Error {
             Error::HttpStatus { url, status, reason } => Error::HttpStatus { url: r(url), status, reason },
             Error::Protocol { url, reason } => Error::Protocol { url: r(url), reason: r(reason) },
             Error::InvalidArgument { what, reason } => Error::InvalidArgument { what, reason: r(reason) },
+            Error::Internal { message } => Error::Internal { message: r(message) },
             e @ (Error::UnsafePath { .. } | Error::Io { .. }) => e,
         }
     }

@@ -1,6 +1,7 @@
 //! ferrocrawl's engine, free of Python: the HTTP client, text decoding, downloads and HTML
 //! querying. The `ferrocrawl` extension crate is the only place that knows about pyo3.
 
+pub mod batch;
 pub mod charset;
 pub mod client;
 pub mod config;
