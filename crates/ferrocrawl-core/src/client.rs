@@ -2,7 +2,7 @@
 //! one cookie jar and one set of concurrency limits. Redirects are followed here rather than
 //! by reqwest so that every hop is checked (scheme, origin) and recorded in `history`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -34,6 +34,9 @@ struct TransportKey {
 const CROSS_ORIGIN_DROPPED: [HeaderName; 5] =
     [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE, HeaderName::from_static("cookie2")];
 
+/// Transports kept besides the default one (an LRU; a linear scan of this many is cheap).
+const TRANSPORT_CACHE: usize = 32;
+
 /// Size of the per-host semaphore map at which idle hosts are forgotten.
 const PER_HOST_PRUNE_AT: usize = 1024;
 
@@ -49,7 +52,10 @@ struct Shared {
     default_transport: reqwest::Client,
     /// `config.headers`, parsed once.
     default_headers: Vec<(HeaderName, HeaderValue)>,
-    transports: Mutex<HashMap<TransportKey, reqwest::Client>>,
+    /// Transports for requests that override proxy, TLS or deadlines, most recently used
+    /// first, at most [`TRANSPORT_CACHE`]: each holds its own connection pool, and per-request
+    /// proxy rotation would otherwise leave one behind per proxy.
+    transports: Mutex<VecDeque<(TransportKey, reqwest::Client)>>,
     jar: reqwest::cookie::Jar,
     limit: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -99,9 +105,9 @@ impl Client {
         let default_transport = build_transport(&config, &default_key)?;
         let shared = Shared {
             limit: Arc::new(Semaphore::new(config.limit)),
-            default_transport: default_transport.clone(),
+            default_transport,
             default_headers,
-            transports: Mutex::new(HashMap::from([(default_key.clone(), default_transport)])),
+            transports: Mutex::new(VecDeque::with_capacity(TRANSPORT_CACHE)),
             default_key,
             jar: reqwest::cookie::Jar::default(),
             per_host: Mutex::new(HashMap::new()),
@@ -132,7 +138,7 @@ impl Client {
     }
 
     async fn fetch_inner(&self, spec: &RequestSpec) -> Result<Response> {
-        let req = self.prepare(spec)?;
+        let req = self.prepare(spec).await?;
         let policy = &self.shared.config.retry;
         // A POST answered 503 or cut off mid-way may have been acted on: only the methods
         // the policy allows (idempotent ones by default) are sent again.
@@ -176,22 +182,22 @@ impl Client {
     /// still unread, for streaming (downloads).
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
         let send = async {
-            let req = self.prepare(spec)?;
+            let req = self.prepare(spec).await?;
             self.follow(&req, spec).await
         };
         send.await.map_err(Error::redacted)
     }
 
     /// What every send needs from a spec, worked out once (not per attempt or hop).
-    fn prepare(&self, spec: &RequestSpec) -> Result<Prepared> {
+    async fn prepare(&self, spec: &RequestSpec) -> Result<Prepared> {
         let url = prepare_url(spec)?;
         let method = parse_method(&spec.method)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
-        let transport = self.transport_for(spec, &timeouts)?;
+        let transport = self.transport_for(spec, &timeouts).await?;
         Ok(Prepared { url, method, timeouts, transport })
     }
 
-    fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
+    async fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
         let base = &self.shared.default_key;
         if spec.proxy.is_none()
             && spec.tls.is_none()
@@ -205,17 +211,37 @@ impl Client {
             connect: timeouts.connect,
             read: timeouts.read,
         };
-        self.transport(&key)
+        self.transport(key).await
     }
 
-    fn transport(&self, key: &TransportKey) -> Result<reqwest::Client> {
-        let mut map = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = map.get(key) {
-            return Ok(client.clone());
+    async fn transport(&self, key: TransportKey) -> Result<reqwest::Client> {
+        if let Some(client) = self.cached_transport(&key) {
+            return Ok(client);
         }
-        let client = build_transport(&self.shared.config, key)?;
-        map.insert(key.clone(), client.clone());
+        // Built without the lock and off the async workers: a CA file is read and the
+        // platform's roots may be loaded, both blocking.
+        let shared = self.shared.clone();
+        let build_key = key.clone();
+        let client = tokio::task::spawn_blocking(move || build_transport(&shared.config, &build_key))
+            .await
+            .map_err(|e| Error::Internal { message: format!("building a transport: {e}") })??;
+        let mut cache = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another request may have built the same one meanwhile: keep one pool.
+        if let Some(pos) = cache.iter().position(|(k, _)| *k == key) {
+            return Ok(cache[pos].1.clone());
+        }
+        cache.push_front((key, client.clone()));
+        cache.truncate(TRANSPORT_CACHE);
         Ok(client)
+    }
+
+    fn cached_transport(&self, key: &TransportKey) -> Option<reqwest::Client> {
+        let mut cache = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        let pos = cache.iter().position(|(k, _)| k == key)?;
+        let entry = cache.remove(pos)?;
+        let client = entry.1.clone();
+        cache.push_front(entry);
+        Some(client)
     }
 
     /// Waits for a per-host slot first, then a global one, so that a request queued behind
@@ -929,6 +955,20 @@ mod tests {
         }
         assert_eq!(target.requests().len(), 6);
         assert!(target.max_in_flight() <= 1, "{} at once on one host", target.max_in_flight());
+    }
+
+    #[tokio::test]
+    async fn per_request_proxies_do_not_grow_the_transport_cache() {
+        let c = default_client();
+        let timeouts = c.shared.config.timeouts;
+        let cached = || c.shared.transports.lock().unwrap().len();
+        for port in 1..=(TRANSPORT_CACHE as u16 + 8) {
+            let mut spec = RequestSpec::get("http://127.0.0.1/");
+            spec.proxy = Some(Some(format!("http://127.0.0.1:{port}")));
+            c.transport_for(&spec, &timeouts).await.unwrap();
+            c.transport_for(&spec, &timeouts).await.unwrap(); // reused, not built again
+            assert_eq!(cached(), usize::from(port).min(TRANSPORT_CACHE));
+        }
     }
 
     #[tokio::test]
