@@ -67,6 +67,10 @@ struct Prepared {
     method: Method,
     timeouts: Timeouts,
     transport: reqwest::Client,
+    /// The request's headers, parsed once for every hop and attempt.
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Session then request cookies as one `k=v; k2=v2` string (sent to the first origin).
+    cookies: String,
 }
 
 /// Held while a request is in flight; dropping it frees the slots.
@@ -193,8 +197,17 @@ impl Client {
         let url = prepare_url(spec)?;
         let method = parse_method(&spec.method)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
+        let headers = spec
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((header_name(k)?, header_value(v)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut cookies = String::new();
+        for (k, v) in self.shared.config.cookies.iter().chain(spec.cookies.iter()) {
+            push_cookie(&mut cookies, &format!("{k}={v}"));
+        }
         let transport = self.transport_for(spec, &timeouts).await?;
-        Ok(Prepared { url, method, timeouts, transport })
+        Ok(Prepared { url, method, timeouts, transport, headers, cookies })
     }
 
     async fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
@@ -303,7 +316,7 @@ impl Client {
             let permits = self.acquire(&url).await;
             // Credentials the caller set go only to the origin they asked for.
             let same_origin = url.origin() == origin;
-            let headers = self.headers_for(spec, &url, same_origin, body.as_ref())?;
+            let headers = self.headers_for(req, &url, same_origin, body.as_ref())?;
             let mut req = transport.request(method.clone(), url.clone()).headers(headers);
             if let Some(b) = &body {
                 req = req.body(b.bytes.clone());
@@ -355,12 +368,11 @@ impl Client {
 
     fn headers_for(
         &self,
-        spec: &RequestSpec,
+        req: &Prepared,
         url: &Url,
         same_origin: bool,
         body: Option<&RequestBody>,
     ) -> Result<HeaderMap> {
-        let config = &self.shared.config;
         let mut headers = HeaderMap::new();
         let mut cookie = String::new();
         let mut add = |name: HeaderName, value: HeaderValue| {
@@ -376,13 +388,11 @@ impl Client {
         for (name, value) in &self.shared.default_headers {
             add(name.clone(), value.clone());
         }
-        for (name, value) in &spec.headers {
-            add(header_name(name)?, header_value(value)?);
+        for (name, value) in &req.headers {
+            add(name.clone(), value.clone());
         }
         if same_origin {
-            for (k, v) in config.cookies.iter().chain(spec.cookies.iter()) {
-                push_cookie(&mut cookie, &format!("{k}={v}"));
-            }
+            push_cookie(&mut cookie, &req.cookies);
         }
         if let Some(jar) = self.shared.jar.cookies(url) {
             push_cookie(&mut cookie, jar.to_str().unwrap_or_default());
