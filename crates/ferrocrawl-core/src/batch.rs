@@ -66,15 +66,18 @@ where
 }
 
 fn join_error(e: JoinError) -> Error {
-    let message = match e.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(ToString::to_string)
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_owned()),
+    let reason = match e.try_into_panic() {
+        Ok(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            format!("a fetch panicked: {msg} (please report this bug)")
+        }
         Err(_) => "the task was cancelled (the runtime is shutting down)".to_owned(),
     };
-    Error::Internal { message }
+    Error::Internal { reason }
 }
 
 struct AbortOnDrop(AbortHandle);
@@ -125,8 +128,8 @@ mod tests {
         out.sort_by_key(|(i, _)| *i);
         assert!(matches!(out[0].1, Ok(0)));
         match &out[1].1 {
-            Err(e @ Error::Internal { message }) => {
-                assert!(message.contains("task 1 blew up"), "{e}");
+            Err(e @ Error::Internal { reason }) => {
+                assert!(reason.contains("task 1 blew up"), "{e}");
             }
             other => panic!("{other:?}"),
         }

@@ -237,7 +237,7 @@ impl Client {
         let build_key = key.clone();
         let client = tokio::task::spawn_blocking(move || build_transport(&shared.config, &build_key))
             .await
-            .map_err(|e| Error::Internal { message: format!("building a transport: {e}") })??;
+            .map_err(|e| Error::Internal { reason: format!("building a transport: {e}") })??;
         let mut cache = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
         // Another request may have built the same one meanwhile: keep one pool.
         if let Some(pos) = cache.iter().position(|(k, _)| *k == key) {

@@ -63,9 +63,9 @@ pub enum Error {
     #[error("refused to write {path:?}: {reason}")]
     UnsafePath { path: String, reason: String },
 
-    /// A bug: a task panicked (the batch engine catches it per task).
-    #[error("ferrocrawl panicked: {message} (please report this bug)")]
-    Internal { message: String },
+    /// A bug: a panic caught in a task. Never expected; reported instead of a crash or hang.
+    #[error("internal error: {reason}")]
+    Internal { reason: String },
 
     #[error("I/O error on {path}: {source}")]
     Io {
@@ -117,7 +117,7 @@ impl Error {
             Error::HttpStatus { url, status, reason } => Error::HttpStatus { url: r(url), status, reason },
             Error::Protocol { url, reason } => Error::Protocol { url: r(url), reason: r(reason) },
             Error::InvalidArgument { what, reason } => Error::InvalidArgument { what, reason: r(reason) },
-            Error::Internal { message } => Error::Internal { message: r(message) },
+            Error::Internal { reason } => Error::Internal { reason: r(reason) },
             e @ (Error::UnsafePath { .. } | Error::Io { .. }) => e,
         }
     }
