@@ -11,6 +11,7 @@ use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 
 use ferrocrawl_core::config::{Timeouts, Tls};
 use ferrocrawl_core::tls::{TlsContext, TlsVersion};
+use ferrocrawl_core::reqwest::Method;
 use ferrocrawl_core::{RequestBody, RequestSpec};
 
 use crate::errors;
@@ -149,6 +150,19 @@ fn ssl_context(ctx: &Bound<'_, PyAny>) -> PyResult<Tls> {
     Ok(Tls::Context(TlsContext { ca_certs, check_hostname, min_version, max_version }))
 }
 
+/// `retry_methods=`: an iterable of method names, any case (urllib3's `allowed_methods`).
+pub fn methods(obj: &Bound<'_, PyAny>) -> Result<Vec<Method>, ferrocrawl_core::Error> {
+    let invalid = |reason: String| ferrocrawl_core::Error::InvalidArgument { what: "retry_methods", reason };
+    let mut out = Vec::new();
+    for item in obj.try_iter().map_err(|e| invalid(e.to_string()))? {
+        let name: String = item.and_then(|i| i.extract()).map_err(|e| invalid(e.to_string()))?;
+        let method = Method::from_bytes(name.to_ascii_uppercase().as_bytes())
+            .map_err(|_| invalid(format!("{name:?} is not an HTTP method")))?;
+        out.push(method);
+    }
+    Ok(out)
+}
+
 fn text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(s.to_str()?.to_owned());
@@ -229,7 +243,8 @@ pub fn request_spec(
     let (mut data, mut json) = (None, None);
     for (key, value) in kwargs.iter() {
         let key = key.cast::<PyString>()?.to_str()?.to_owned();
-        if value.is_none() && key != "proxy" {
+        // None is "not given" except where aiohttp gives it a meaning of its own.
+        if value.is_none() && key != "proxy" && key != "timeout" {
             continue;
         }
         match key.as_str() {
@@ -240,6 +255,9 @@ pub fn request_spec(
             "json" => json = Some(value),
             "proxy" => spec.proxy = if value.is_none() { None } else { Some(Some(text(&value)?)) },
             "ssl" | "verify_ssl" => spec.tls = Some(tls(&value)?),
+            // As in aiohttp: `timeout=None` is no deadline for this request; leaving it out
+            // is the session's.
+            "timeout" if value.is_none() => spec.timeouts = Some(Timeouts::NONE),
             "timeout" => spec.timeouts = Some(timeouts(&value)?),
             "allow_redirects" => spec.allow_redirects = value.extract()?,
             "max_redirects" => spec.max_redirects = Some(value.extract()?),

@@ -164,6 +164,8 @@ pub fn new_error(
 }
 
 pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
+    // Errors from the client are redacted already; this also covers those the binding builds.
+    let e = e.redacted();
     let c = classes(py);
     let cls = match &e {
         Error::InvalidUrl { .. } => &c.invalid_url,

@@ -1,15 +1,17 @@
 //! `ClientSession`: aiohttp's API over the core client, plus batch calls (`get_many`,
 //! `iter_many`) that fetch without a Python task per URL.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::StreamExt;
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use tokio::sync::mpsc;
 
+use ferrocrawl_core::batch::fetch_all;
 use ferrocrawl_core::config::ClientConfig;
 use ferrocrawl_core::download::{Destination, DownloadOptions, DEFAULT_MAX_DOWNLOAD_SIZE};
 use ferrocrawl_core::{Client, RequestSpec};
@@ -84,51 +86,11 @@ fn result_to_py(py: Python<'_>, result: FetchResult) -> PyResult<Py<PyAny>> {
     }
 }
 
-/// A fetch on its own tokio task (so batches use every worker thread), aborted if the
-/// batch is dropped; a panic in it comes back as `InternalError` in its slot.
-async fn fetch_task(client: Client, spec: RequestSpec) -> Result<FetchResult, String> {
-    let task = runtime::handle().spawn(async move { client.fetch(&spec).await });
-    let abort = task.abort_handle();
-    let _guard = AbortOnDrop(abort);
-    task.await.map_err(|e| {
-        let payload = e.try_into_panic().ok();
-        payload
-            .as_ref()
-            .and_then(|p| {
-                p.downcast_ref::<&str>()
-                    .map(ToString::to_string)
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-            })
-            .unwrap_or_else(|| "task cancelled".to_owned())
-    })
-}
-
-/// Every spec fetched, `concurrency` at a time, yielded as each completes with its index.
-fn fetch_all(
-    client: Client,
-    specs: Vec<RequestSpec>,
-    concurrency: usize,
-) -> impl futures_util::Stream<Item = (usize, Result<FetchResult, String>)> {
-    stream::iter(specs.into_iter().enumerate())
-        .map(move |(i, spec)| {
-            let client = client.clone();
-            async move { (i, fetch_task(client, spec).await) }
-        })
-        .buffer_unordered(concurrency)
-}
-
 struct AbortOnDrop(tokio::task::AbortHandle);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-fn slot_to_py(py: Python<'_>, slot: Result<FetchResult, String>) -> PyResult<Py<PyAny>> {
-    match slot {
-        Ok(result) => result_to_py(py, result),
-        Err(panic) => Err(errors::from_panic(py, &panic)),
     }
 }
 
@@ -146,7 +108,8 @@ impl ClientSession {
     #[pyo3(signature = (
         *, headers=None, cookies=None, timeout=None, limit=100, limit_per_host=None, proxy=None,
         ssl=None, verify_ssl=None, max_redirects=10, retries=0, retry_backoff=0.5,
-        max_body_size=100*1024*1024, http2=false, user_agent=None, raise_for_status=false,
+        retry_methods=None, max_body_size=100*1024*1024, http2=false, user_agent=None,
+        raise_for_status=false,
     ))]
     fn new(
         py: Python<'_>,
@@ -161,6 +124,7 @@ impl ClientSession {
         max_redirects: usize,
         retries: u32,
         retry_backoff: f64,
+        retry_methods: Option<&Bound<'_, PyAny>>,
         max_body_size: u64,
         http2: bool,
         user_agent: Option<String>,
@@ -188,6 +152,9 @@ impl ClientSession {
         config.max_redirects = max_redirects;
         config.retry.retries = retries;
         config.retry.backoff = Duration::from_secs_f64(retry_backoff);
+        if let Some(methods) = retry_methods {
+            config.retry.methods = convert::methods(methods).map_err(|e| errors::to_py(py, e))?;
+        }
         config.max_body_size = max_body_size;
         config.http2 = http2;
         if let Some(ua) = user_agent {
@@ -299,7 +266,7 @@ impl ClientSession {
             while let Some((i, slot)) = done.next().await {
                 let slots = slots.clone();
                 progress.send(move |py| {
-                    let value = slot_to_py(py, slot).unwrap_or_else(|e| e.into_value(py).into_any());
+                    let value = result_to_py(py, slot).unwrap_or_else(|e| e.into_value(py).into_any());
                     // set_item on an in-range index of our own list cannot fail
                     let _ = slots.bind(py).set_item(i, value);
                 });
@@ -337,6 +304,7 @@ impl ClientSession {
             started: Mutex::new(None),
             rx: Arc::new(tokio::sync::Mutex::new(rx)),
             return_exceptions,
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -420,19 +388,17 @@ type Producer = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct ManyIter {
     producer: Mutex<Option<Producer>>,
+    /// The running producer, aborted (with the fetches it runs) by `aclose()` or on drop.
     started: Mutex<Option<AbortOnDrop>>,
-    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Result<FetchResult, String>>>>,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<FetchResult>>>,
     return_exceptions: bool,
+    closed: AtomicBool,
 }
 
 impl ManyIter {
-    fn item(
-        py: Python<'_>,
-        slot: Option<Result<FetchResult, String>>,
-        return_exceptions: bool,
-    ) -> PyResult<Py<PyAny>> {
+    fn item(py: Python<'_>, slot: Option<FetchResult>, return_exceptions: bool) -> PyResult<Py<PyAny>> {
         let Some(slot) = slot else { return Err(PyStopAsyncIteration::new_err(())) };
-        match slot_to_py(py, slot) {
+        match result_to_py(py, slot) {
             Ok(v) => Ok(v),
             Err(e) if return_exceptions => Ok(e.into_value(py).into_any()),
             Err(e) => Err(e),
@@ -447,6 +413,9 @@ impl ManyIter {
     }
 
     fn __anext__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(PyStopAsyncIteration::new_err(()));
+        }
         if let Some(producer) = self.producer.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let task = runtime::handle().spawn(producer);
             *self.started.lock().unwrap_or_else(PoisonError::into_inner) =
@@ -470,6 +439,17 @@ impl ManyIter {
             Box::new(move |py: Python<'_>| Self::item(py, slot, return_exceptions)) as Deliver
         });
         Ok(Py::new(py, pending)?.into_any())
+    }
+
+    /// Stops fetching: the producer and its requests in flight are aborted, which closes
+    /// their connections; iterating afterwards ends at once. `async for ... break` leaves
+    /// the iterator open until it is collected (the same happens then), so call this (or
+    /// use `contextlib.aclosing`) to stop at once.
+    fn aclose(&self, py: Python<'_>) -> PyResult<Py<Ready>> {
+        self.closed.store(true, Ordering::Release);
+        self.producer.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.started.lock().unwrap_or_else(PoisonError::into_inner).take();
+        Ready::none(py)
     }
 }
 

@@ -114,3 +114,42 @@ async def test_iter_many_under_wait_for(server):
         raise AssertionError("expected a timeout")
     for k in keys:
         assert await server.state.wait_closed(k)
+
+
+async def test_iter_many_aclose_stops_the_producer_and_closes_connections(server):
+    keys = [server.key() for _ in range(20)]
+    urls = [server.url("/echo"), *(server.url(f"/slow?key={k}&delay=20") for k in keys)]
+    async with ferrocrawl.ClientSession() as s:
+        it = s.iter_many(urls, concurrency=4)
+        async for _ in it:
+            break
+        await it.aclose()
+        started = [k for k in keys if server.state.slow[k].started]
+        for k in started:
+            assert await server.state.wait_closed(k), f"{k} left open after aclose()"
+        await asyncio.sleep(0.3)
+        assert sum(server.state.hits[k] for k in keys) < len(keys)
+        async for _ in it:
+            raise AssertionError("a closed iterator yields nothing")
+        assert (await s.get(server.url("/echo"))).status == 200
+
+
+async def test_iter_many_collected_closes_connections(server):
+    import gc
+
+    keys = [server.key() for _ in range(6)]
+    urls = [server.url("/echo"), *(server.url(f"/slow?key={k}&delay=20") for k in keys)]
+    async with ferrocrawl.ClientSession() as s:
+        it = s.iter_many(urls, concurrency=3)
+        async for _ in it:
+            break
+        for _ in range(100):
+            if any(server.state.slow[k].started for k in keys):
+                break
+            await asyncio.sleep(0.02)
+        started = [k for k in keys if server.state.slow[k].started]
+        assert started
+        del it
+        gc.collect()
+        for k in started:
+            assert await server.state.wait_closed(k), f"{k} left open after the iterator died"

@@ -130,3 +130,25 @@ async def test_error_inside_async_with(server):
                 pytest.fail("body of async with must not run")
         async with s.get(server.url("/echo")) as r:
             assert r.status == 200
+
+
+async def test_credentials_never_appear_in_errors():
+    url = f"http://user:secret@127.0.0.1:{closed_port()}/x"
+    async with ferrocrawl.ClientSession() as s:
+        with pytest.raises(ferrocrawl.ConnectError) as ei:
+            await s.get(url)
+    e = ei.value
+    assert "secret" not in str(e) and "secret" not in e.url, (str(e), e.url)
+    assert e.url == url.replace("user:secret@", "")
+    with pytest.raises(ferrocrawl.FerrocrawlError) as ei:
+        ferrocrawl.ClientSession(proxy="http://puser:psecret@[::1")
+    assert "psecret" not in str(ei.value)
+
+
+async def test_refused_connection_is_not_a_tls_error():
+    """The URL's text (here /tls/handshake) must not decide the class: the error's type does."""
+    url = f"http://127.0.0.1:{closed_port()}/tls/handshake/certificate"
+    async with ferrocrawl.ClientSession() as s:
+        with pytest.raises(ferrocrawl.ConnectError) as ei:
+            await s.get(url)
+    assert not isinstance(ei.value, ferrocrawl.TLSError)

@@ -53,7 +53,8 @@ async def test_exponential_backoff_without_retry_after(server, key):
         r = await s.get(url)
         elapsed = time.monotonic() - t0
     assert r.status == 200 and server.state.hits[key] == 3
-    assert elapsed >= 0.6, elapsed  # 0.3 + 0.6 nominally
+    # 0.3 + 0.6 nominally; equal jitter waits between half and all of each step
+    assert elapsed >= 0.45, elapsed
     t = server.state.hit_times[key]
     assert t[2] - t[1] >= t[1] - t[0], t  # the wait grows
 
@@ -88,3 +89,27 @@ async def test_per_request_retry_in_get_many(server):
         rs = await s.get_many(urls)
     assert [r.status for r in rs] == [200, 200, 200]
     assert [server.state.hits[k] for k in keys] == [2, 2, 2]
+
+
+async def test_post_is_not_resent_on_503_by_default(server, key):
+    """urllib3's rule: only idempotent methods are retried unless the caller opts in."""
+    url = server.url(f"/retry-after?key={key}&fail=5&after=0")
+    async with ferrocrawl.ClientSession(retries=2, retry_backoff=0.01) as s:
+        r = await s.post(url, data=b"order=1")
+        assert r.status == 503
+        assert (await s.put(url, data=b"x")).status == 503  # PUT is idempotent: retried
+    assert server.state.hits[key] == 1 + 3
+
+
+async def test_retry_methods_opts_in_post(server, key):
+    url = server.url(f"/retry-after?key={key}&fail=1&after=0")
+    async with ferrocrawl.ClientSession(
+        retries=2, retry_backoff=0.01, retry_methods={"GET", "post"}
+    ) as s:
+        assert (await s.post(url, data=b"x")).status == 200
+        k2 = server.key()
+        r = await s.put(server.url(f"/retry-after?key={k2}&fail=1&after=0"))
+        assert r.status == 503  # PUT is not in the given set
+    assert server.state.hits[key] == 2 and server.state.hits[k2] == 1
+    with pytest.raises(ferrocrawl.InvalidArgument):
+        ferrocrawl.ClientSession(retry_methods={"NOT A METHOD"})

@@ -133,3 +133,29 @@ async def test_many_cancellations_leave_session_healthy(server):
             asyncio.gather(*(s.get(server.url("/echo")) for _ in range(8))), 10
         )
         assert [r.status for r in rs] == [200] * 8
+
+
+async def test_timeout_none_on_a_request_means_no_deadline(server, key):
+    """As in aiohttp: an explicit None disables the deadline; omitted uses the session's."""
+    url = server.url(f"/slow?key={key}&delay=0.8")
+    async with ferrocrawl.ClientSession(timeout=ClientTimeout(total=0.3)) as s:
+        assert await (await s.get(url, timeout=None)).text() == "slow done"
+        with pytest.raises(ferrocrawl.RequestTimeout):
+            await s.get(server.url(f"/slow?key={server.key()}&delay=0.8"))
+
+
+async def test_waiting_for_a_slot_counts_against_total(server, key):
+    """The deadline covers the wait for a connection slot, as aiohttp's `total` does."""
+    async with ferrocrawl.ClientSession(limit=1, timeout=ClientTimeout(total=5)) as s:
+        busy = asyncio.ensure_future(s.get(server.url(f"/slow?key={key}&delay=1.5")))
+        for _ in range(250):
+            if server.state.slow[key].started:
+                break
+            await asyncio.sleep(0.02)
+        t0 = time.monotonic()
+        with pytest.raises(ferrocrawl.RequestTimeout):
+            await s.get(server.url("/echo"), timeout=ClientTimeout(total=0.3))
+        assert time.monotonic() - t0 < 1.2
+        [r] = await s.get_many([server.url("/echo")], timeout=ClientTimeout(total=0.3))
+        assert isinstance(r, ferrocrawl.RequestTimeout)
+        assert (await busy).status == 200

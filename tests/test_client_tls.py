@@ -20,6 +20,7 @@ async def test_untrusted_certificate_fails_clearly(tls_server):
     msg = str(e).lower()
     assert "certificate" in msg or "cert" in msg
     assert "ssl=false" in msg.replace(" ", "").replace("`", "")  # says what to do next
+    assert "ca=" not in msg  # names options that exist
 
 
 @pytest.mark.parametrize("opts", [{"ssl": False}, {"verify_ssl": False}])

@@ -175,6 +175,8 @@ class Response:
 class ManyIter:
     def __aiter__(self) -> ManyIter: ...
     def __anext__(self) -> Any: ...
+    def aclose(self) -> Ready[None]:
+        """Stop fetching: requests in flight are aborted and their connections closed."""
 
 @final
 class CookieJar:
@@ -203,6 +205,7 @@ class ClientSession:
         max_redirects: int = 10,
         retries: int = 0,
         retry_backoff: float = 0.5,
+        retry_methods: Iterable[str] | None = None,
         max_body_size: int = ...,
         http2: bool = False,
         user_agent: str | None = None,

@@ -21,7 +21,7 @@ async def status(request: web.Request) -> web.Response:
     return web.Response(status=code, reason=reason, text=f"status {code}")
 
 
-@routes.get("/retry-after")
+@routes.route("*", "/retry-after")
 async def retry_after(request: web.Request) -> web.Response:
     """?key=K&fail=N&status=503&after=1[&date=1]: the first N hits for K answer `status` with
     Retry-After (seconds, or an HTTP-date when date=1; none with after=none), then 200 with

@@ -2,7 +2,7 @@
 //! one cookie jar and one set of concurrency limits. Redirects are followed here rather than
 //! by reqwest so that every hop is checked (scheme, origin) and recorded in `history`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::cookie::CookieStore;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    SET_COOKIE,
+    PROXY_AUTHORIZATION, SET_COOKIE, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -32,6 +32,14 @@ struct TransportKey {
     raw: bool,
 }
 
+/// Headers the caller set that carry credentials: sent only to the origin asked for, as
+/// reqwest's own redirect policy does (`remove_sensitive_headers`).
+const CROSS_ORIGIN_DROPPED: [HeaderName; 5] =
+    [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE, HeaderName::from_static("cookie2")];
+
+/// Transports kept besides the default one (an LRU; a linear scan of this many is cheap).
+const TRANSPORT_CACHE: usize = 32;
+
 /// Size of the per-host semaphore map at which idle hosts are forgotten.
 const PER_HOST_PRUNE_AT: usize = 1024;
 
@@ -47,7 +55,10 @@ struct Shared {
     default_transport: reqwest::Client,
     /// `config.headers`, parsed once.
     default_headers: Vec<(HeaderName, HeaderValue)>,
-    transports: Mutex<HashMap<TransportKey, reqwest::Client>>,
+    /// Transports for requests that override proxy, TLS or deadlines, most recently used
+    /// first, at most [`TRANSPORT_CACHE`]: each holds its own connection pool, and per-request
+    /// proxy rotation would otherwise leave one behind per proxy.
+    transports: Mutex<VecDeque<(TransportKey, reqwest::Client)>>,
     jar: CookieJar,
     limit: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -59,6 +70,10 @@ struct Prepared {
     method: Method,
     timeouts: Timeouts,
     transport: reqwest::Client,
+    /// The request's headers, parsed once for every hop and attempt.
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Session then request cookies as one `k=v; k2=v2` string (sent to the first origin).
+    cookies: String,
 }
 
 /// Held while a request is in flight; dropping it frees the slots.
@@ -70,6 +85,10 @@ pub struct Permits {
 impl Client {
     /// Builds the default transport at once, so a bad proxy URL or CA file fails here.
     pub fn new(config: ClientConfig) -> Result<Client> {
+        Self::build(config).map_err(Error::redacted)
+    }
+
+    fn build(config: ClientConfig) -> Result<Client> {
         if config.limit == 0 {
             return Err(Error::InvalidArgument { what: "limit", reason: "must be at least 1".into() });
         }
@@ -94,9 +113,9 @@ impl Client {
         let default_transport = build_transport(&config, &default_key)?;
         let shared = Shared {
             limit: Arc::new(Semaphore::new(config.limit)),
-            default_transport: default_transport.clone(),
+            default_transport,
             default_headers,
-            transports: Mutex::new(HashMap::from([(default_key.clone(), default_transport)])),
+            transports: Mutex::new(VecDeque::with_capacity(TRANSPORT_CACHE)),
             default_key,
             jar: CookieJar::default(),
             per_host: Mutex::new(HashMap::new()),
@@ -121,24 +140,30 @@ impl Client {
 
     /// Fetches a request to the end: redirects, retries, the whole body.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Response> {
-        let req = self.prepare(spec, false)?;
+        self.fetch_inner(spec).await.map_err(Error::redacted)
+    }
+
+    async fn fetch_inner(&self, spec: &RequestSpec) -> Result<Response> {
+        let req = self.prepare(spec, false).await?;
         let policy = &self.shared.config.retry;
-        // A broken connection may have delivered the request: only idempotent methods are
-        // sent again after one (RFC 9110 §9.2.2). 429/503 say the server did not act on it.
-        let idempotent = req.method.is_idempotent();
+        // A POST answered 503 or cut off mid-way may have been acted on: only the methods
+        // the policy allows (idempotent ones by default) are sent again.
+        let retryable = policy.allows(&req.method);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let permits = self.acquire(&req.url).await;
+            // The deadline covers the waits for connection slots too, as aiohttp's `total`
+            // does (and downloads always did): a request queued behind a full pool times out.
             let result = with_deadline(req.timeouts.total, req.url.as_str(), self.attempt(&req, spec)).await;
-            drop(permits);
             let wait = match &result {
                 Ok(resp)
-                    if attempt <= policy.retries && policy.statuses.contains(&resp.head.status.as_u16()) =>
+                    if attempt <= policy.retries
+                        && retryable
+                        && policy.statuses.contains(&resp.head.status.as_u16()) =>
                 {
                     Some(policy.wait_for_response(attempt, &resp.head.headers))
                 }
-                Err(e) if attempt <= policy.retries && idempotent && e.is_transient() => {
+                Err(e) if attempt <= policy.retries && retryable && e.is_transient() => {
                     Some(policy.backoff_after(attempt))
                 }
                 _ => None,
@@ -164,22 +189,32 @@ impl Client {
     /// The body is the bytes as sent (a `Content-Encoding` is not undone): a download saves
     /// what the server serves.
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
-        let req = self.prepare(spec, true)?;
-        let permits = self.acquire(&req.url).await;
-        let (resp, history) = self.follow(&req, spec).await?;
-        Ok((resp, history, permits))
+        let send = async {
+            let req = self.prepare(spec, true).await?;
+            self.follow(&req, spec).await
+        };
+        send.await.map_err(Error::redacted)
     }
 
     /// What every send needs from a spec, worked out once (not per attempt or hop).
-    fn prepare(&self, spec: &RequestSpec, raw: bool) -> Result<Prepared> {
+    async fn prepare(&self, spec: &RequestSpec, raw: bool) -> Result<Prepared> {
         let url = prepare_url(spec)?;
         let method = parse_method(&spec.method)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
-        let transport = self.transport_for(spec, &timeouts, raw)?;
-        Ok(Prepared { url, method, timeouts, transport })
+        let headers = spec
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((header_name(k)?, header_value(v)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut cookies = String::new();
+        for (k, v) in self.shared.config.cookies.iter().chain(spec.cookies.iter()) {
+            push_cookie(&mut cookies, &format!("{k}={v}"));
+        }
+        let transport = self.transport_for(spec, &timeouts, raw).await?;
+        Ok(Prepared { url, method, timeouts, transport, headers, cookies })
     }
 
-    fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts, raw: bool) -> Result<reqwest::Client> {
+    async fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts, raw: bool) -> Result<reqwest::Client> {
         let base = &self.shared.default_key;
         if !raw
             && spec.proxy.is_none()
@@ -195,17 +230,37 @@ impl Client {
             read: timeouts.read,
             raw,
         };
-        self.transport(&key)
+        self.transport(key).await
     }
 
-    fn transport(&self, key: &TransportKey) -> Result<reqwest::Client> {
-        let mut map = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = map.get(key) {
-            return Ok(client.clone());
+    async fn transport(&self, key: TransportKey) -> Result<reqwest::Client> {
+        if let Some(client) = self.cached_transport(&key) {
+            return Ok(client);
         }
-        let client = build_transport(&self.shared.config, key)?;
-        map.insert(key.clone(), client.clone());
+        // Built without the lock and off the async workers: a CA file is read and the
+        // platform's roots may be loaded, both blocking.
+        let shared = self.shared.clone();
+        let build_key = key.clone();
+        let client = tokio::task::spawn_blocking(move || build_transport(&shared.config, &build_key))
+            .await
+            .map_err(|e| Error::Internal { reason: format!("building a transport: {e}") })??;
+        let mut cache = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another request may have built the same one meanwhile: keep one pool.
+        if let Some(pos) = cache.iter().position(|(k, _)| *k == key) {
+            return Ok(cache[pos].1.clone());
+        }
+        cache.push_front((key, client.clone()));
+        cache.truncate(TRANSPORT_CACHE);
         Ok(client)
+    }
+
+    fn cached_transport(&self, key: &TransportKey) -> Option<reqwest::Client> {
+        let mut cache = self.shared.transports.lock().unwrap_or_else(PoisonError::into_inner);
+        let pos = cache.iter().position(|(k, _)| k == key)?;
+        let entry = cache.remove(pos)?;
+        let client = entry.1.clone();
+        cache.push_front(entry);
+        Some(client)
     }
 
     /// Waits for a per-host slot first, then a global one, so that a request queued behind
@@ -231,7 +286,7 @@ impl Client {
     }
 
     async fn attempt(&self, req: &Prepared, spec: &RequestSpec) -> Result<Response> {
-        let (mut resp, history) = self.follow(req, spec).await?;
+        let (mut resp, history, permits) = self.follow(req, spec).await?;
         // Moved, not cloned: the body reader needs only what it reads from `head` below.
         let head = ResponseHead {
             status: resp.status(),
@@ -243,15 +298,17 @@ impl Client {
         // Redirects never turn HEAD into another method, so the final hop is HEAD iff the first was.
         let is_head = req.method == Method::HEAD;
         let body = read_body(resp, &head, limit, is_head, &req.timeouts).await?;
+        drop(permits);
         Ok(Response { head, body, history, attempts: 1 })
     }
 
-    /// Sends and follows redirects, checking every hop.
+    /// Sends and follows redirects, checking every hop; returns the slots of the last hop,
+    /// to hold while its body is read.
     async fn follow(
         &self,
         req: &Prepared,
         spec: &RequestSpec,
-    ) -> Result<(reqwest::Response, Vec<ResponseHead>)> {
+    ) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
         let Prepared { transport, timeouts, .. } = req;
         let max_redirects = spec.max_redirects.unwrap_or(self.shared.config.max_redirects);
         let mut method = req.method.clone();
@@ -260,9 +317,12 @@ impl Client {
         let origin = url.origin();
         let mut history = Vec::new();
         loop {
+            // Each hop takes the slots of its own host (released when it redirects), so
+            // limit_per_host holds for every host a redirect chain visits.
+            let permits = self.acquire(&url).await;
             // Credentials the caller set go only to the origin they asked for.
             let same_origin = url.origin() == origin;
-            let headers = self.headers_for(spec, &url, same_origin, body.as_ref())?;
+            let headers = self.headers_for(req, &url, same_origin, body.as_ref())?;
             let mut req = transport.request(method.clone(), url.clone()).headers(headers);
             if let Some(b) = &body {
                 req = req.body(b.bytes.clone());
@@ -283,7 +343,7 @@ impl Client {
                     | StatusCode::PERMANENT_REDIRECT
             );
             let (true, Some(location)) = (spec.allow_redirects && redirect, location) else {
-                return Ok((resp, history));
+                return Ok((resp, history, permits));
             };
             if history.len() >= max_redirects {
                 return Err(Error::TooManyRedirects { url: spec.url.clone(), max: max_redirects });
@@ -314,16 +374,15 @@ impl Client {
 
     fn headers_for(
         &self,
-        spec: &RequestSpec,
+        req: &Prepared,
         url: &Url,
         same_origin: bool,
         body: Option<&RequestBody>,
     ) -> Result<HeaderMap> {
-        let config = &self.shared.config;
         let mut headers = HeaderMap::new();
         let mut cookie = String::new();
         let mut add = |name: HeaderName, value: HeaderValue| {
-            if !same_origin && (name == AUTHORIZATION || name == COOKIE) {
+            if !same_origin && CROSS_ORIGIN_DROPPED.contains(&name) {
                 return;
             }
             if name == COOKIE {
@@ -335,13 +394,11 @@ impl Client {
         for (name, value) in &self.shared.default_headers {
             add(name.clone(), value.clone());
         }
-        for (name, value) in &spec.headers {
-            add(header_name(name)?, header_value(value)?);
+        for (name, value) in &req.headers {
+            add(name.clone(), value.clone());
         }
         if same_origin {
-            for (k, v) in config.cookies.iter().chain(spec.cookies.iter()) {
-                push_cookie(&mut cookie, &format!("{k}={v}"));
-            }
+            push_cookie(&mut cookie, &req.cookies);
         }
         if let Some(jar) = self.shared.jar.cookies(url) {
             push_cookie(&mut cookie, jar.to_str().unwrap_or_default());
@@ -526,25 +583,62 @@ pub(crate) async fn with_deadline<T>(
     }
 }
 
-/// The error and its causes, joined: reqwest's own message is often just "error sending
-/// request", with the useful part (refused, reset, certificate) in the source chain.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let msg = s.to_string();
+/// The causes of `e`, joined: reqwest's own message is often just "error sending request
+/// for url (...)", with the useful part (refused, reset, certificate) in the source chain.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let msg = err.to_string();
         if !out.contains(&msg) {
-            out.push_str(": ");
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
             out.push_str(&msg);
         }
-        source = s.source();
+        next = cause(err);
     }
     out
 }
 
+/// The next error down the chain. An `io::Error`'s `source()` skips the error it wraps
+/// (hyper-rustls wraps tokio-rustls' `io::Error(rustls::Error)` in another one), so step
+/// into it instead.
+fn cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a (dyn std::error::Error + 'static)> {
+    match err.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+        Some(inner) => Some(inner),
+        None => err.source(),
+    }
+}
+
+/// What the error chain of a failed request is made of, found by type (never by text: a
+/// URL or a server's message may say anything).
+#[derive(Debug, PartialEq, Eq)]
+enum Cause {
+    Tls,
+    Refused,
+    Other,
+}
+
+fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if err.is::<rustls::Error>() {
+            return Cause::Tls;
+        }
+        let io = err.downcast_ref::<std::io::Error>();
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return Cause::Refused;
+        }
+        next = cause(err);
+    }
+    Cause::Other
+}
+
 pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeouts) -> Error {
     let url_s = url.to_string();
-    let reason = error_chain(e);
+    // The top-level message quotes the URL, which the error carries anyway.
+    let reason = std::error::Error::source(e).map_or_else(|| e.to_string(), error_chain);
     if e.is_timeout() {
         let (kind, after) = if e.is_connect() {
             (TimeoutKind::Connect, timeouts.connect)
@@ -553,11 +647,12 @@ pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeou
         };
         return Error::Timeout { url: url_s, kind, after: after.unwrap_or_default() };
     }
+    match cause_of(e) {
+        Cause::Tls => return Error::Tls { url: url_s, reason },
+        Cause::Refused => return Error::Connect { url: url_s, reason },
+        Cause::Other => {}
+    }
     if e.is_connect() {
-        let lower = reason.to_ascii_lowercase();
-        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            return Error::Tls { url: url_s, reason };
-        }
         return Error::Connect { url: url_s, reason };
     }
     if e.is_builder() {
@@ -696,6 +791,9 @@ mod tests {
         let spec = |path: &str| {
             let mut spec = RequestSpec::get(server.url(path));
             spec.headers.push(("Cookie".into(), "hdr=h1".into()));
+            for name in ["Proxy-Authorization", "Cookie2", "WWW-Authenticate"] {
+                spec.headers.push((name.into(), "secret".into()));
+            }
             spec.cookies.push(("req".into(), "r1".into()));
             spec
         };
@@ -710,8 +808,10 @@ mod tests {
         }
         let landed = &other.requests()[0];
         assert_eq!(landed.path, "/landing");
-        assert_eq!(landed.header("authorization"), None);
-        assert_eq!(landed.header("cookie"), None);
+        for name in ["authorization", "cookie", "proxy-authorization", "cookie2", "www-authenticate"] {
+            assert_eq!(landed.header(name), None, "{name} went to another origin");
+            assert!(first.header(name).is_some(), "{name} was not sent to the first origin");
+        }
 
         // Same origin: the credentials stay.
         c.fetch(&spec("/here")).await.unwrap();
@@ -847,6 +947,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_503_post_is_sent_once_unless_the_policy_allows_post() {
+        let server = TestServer::start(|_| Reply::status(503).header("Retry-After", "0")).await;
+        let retry = RetryPolicy { retries: 2, ..RetryPolicy::default() };
+        let post = || RequestSpec::new("POST", server.url("/order"));
+        let c = client(ClientConfig { retry: retry.clone(), ..ClientConfig::default() });
+        assert_eq!(c.fetch(&post()).await.unwrap().attempts, 1);
+        assert_eq!(server.requests().len(), 1, "a POST answered 503 is not sent again");
+
+        let methods = vec![Method::POST];
+        let c = client(ClientConfig { retry: RetryPolicy { methods, ..retry }, ..ClientConfig::default() });
+        assert_eq!(c.fetch(&post()).await.unwrap().attempts, 3);
+        assert_eq!(server.requests().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn limit_per_host_holds_on_every_hop_of_a_redirect() {
+        let target = TestServer::start(|_| Reply::ok("x").delay(Duration::from_millis(100))).await;
+        let landing = target.url("/landing");
+        let via = TestServer::start(move |_| Reply::redirect(302, &landing)).await;
+        let c = client(ClientConfig { limit_per_host: Some(1), ..ClientConfig::default() });
+        let specs: Vec<RequestSpec> = (0..6)
+            .map(|i| RequestSpec::get(if i % 2 == 0 { target.url("/direct") } else { via.url("/hop") }))
+            .collect();
+        for resp in futures_util::future::join_all(specs.iter().map(|s| c.fetch(s))).await {
+            assert_eq!(&resp.unwrap().body[..], b"x");
+        }
+        assert_eq!(target.requests().len(), 6);
+        assert!(target.max_in_flight() <= 1, "{} at once on one host", target.max_in_flight());
+    }
+
+    #[tokio::test]
+    async fn per_request_proxies_do_not_grow_the_transport_cache() {
+        let c = default_client();
+        let timeouts = c.shared.config.timeouts;
+        let cached = || c.shared.transports.lock().unwrap().len();
+        for port in 1..=(TRANSPORT_CACHE as u16 + 8) {
+            let mut spec = RequestSpec::get("http://127.0.0.1/");
+            spec.proxy = Some(Some(format!("http://127.0.0.1:{port}")));
+            c.transport_for(&spec, &timeouts).await.unwrap();
+            c.transport_for(&spec, &timeouts).await.unwrap(); // reused, not built again
+            assert_eq!(cached(), usize::from(port).min(TRANSPORT_CACHE));
+        }
+    }
+
+    #[tokio::test]
     async fn idle_per_host_limits_are_forgotten() {
         let c = client(ClientConfig { limit_per_host: Some(2), ..ClientConfig::default() });
         for port in 1..=(PER_HOST_PRUNE_AT as u16 + 10) {
@@ -895,6 +1040,41 @@ mod tests {
         let err = default_client().fetch(&RequestSpec::get(url.clone())).await.unwrap_err();
         assert!(matches!(&err, Error::Connect { url: u, .. } if *u == url), "{err}");
         assert!(err.is_transient());
+    }
+
+    #[tokio::test]
+    async fn credentials_in_the_url_stay_out_of_errors() {
+        let url = format!("http://user:secret@127.0.0.1:{}/x", closed_port().await);
+        let err = default_client().fetch(&RequestSpec::get(url.clone())).await.unwrap_err();
+        assert!(matches!(err, Error::Connect { .. }), "{err}");
+        assert_eq!(err.url(), Some(url.replace("user:secret@", "").as_str()));
+        assert!(!err.to_string().contains("secret"), "{err}");
+
+        let proxy = "http://puser:psecret@[::1".to_owned();
+        let Err(err) = Client::new(ClientConfig { proxy: Some(proxy), ..ClientConfig::default() }) else {
+            panic!("a bad proxy URL is refused")
+        };
+        assert!(!err.to_string().contains("psecret"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn errors_are_classified_by_type_not_text() {
+        // Every word the old substring test looked for, in the URL of a refused connection.
+        let url = format!("http://127.0.0.1:{}/tls/handshake/certificate", closed_port().await);
+        let err = default_client().fetch(&RequestSpec::get(url)).await.unwrap_err();
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+
+        // As hyper-rustls hands it over: an io::Error around tokio-rustls' io::Error.
+        let tls = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        ));
+        assert_eq!(cause_of(&tls), Cause::Tls);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(cause_of(&refused), Cause::Refused);
+        let text = std::io::Error::other("tls certificate handshake failed");
+        assert_eq!(cause_of(&text), Cause::Other);
+        assert!(error_chain(&tls).contains("UnknownIssuer") || error_chain(&tls).contains("issuer"));
     }
 
     #[tokio::test]

@@ -12,6 +12,11 @@ pub struct Timeouts {
     pub read: Option<Duration>,
 }
 
+impl Timeouts {
+    /// No deadline at all (aiohttp's `timeout=None` on a request).
+    pub const NONE: Timeouts = Timeouts { total: None, connect: None, read: None };
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         // aiohttp's default: 5 minutes in total, no separate connect/read deadline.
@@ -38,12 +43,27 @@ pub enum Tls {
 pub struct RetryPolicy {
     /// Further attempts after the first (0 = aiohttp behaviour: no retries).
     pub retries: u32,
-    /// First backoff; doubles with each attempt.
+    /// First backoff; doubles with each attempt. Each wait is drawn between half and all
+    /// of it ("equal jitter"), so a batch that failed together does not retry in lockstep.
     pub backoff: Duration,
     /// Upper bound for one wait, whether computed or asked for by `Retry-After`.
     pub max_wait: Duration,
     pub statuses: Vec<u16>,
+    /// Methods that are sent again, after a retryable status or a broken connection.
+    /// urllib3's `Retry.allowed_methods` rule: idempotent ones only by default (RFC 9110
+    /// §9.2.2), since a POST may have been acted on; a caller who knows better adds it.
+    pub methods: Vec<reqwest::Method>,
 }
+
+/// urllib3's `Retry.DEFAULT_ALLOWED_METHODS`.
+pub const DEFAULT_RETRY_METHODS: [reqwest::Method; 6] = [
+    reqwest::Method::DELETE,
+    reqwest::Method::GET,
+    reqwest::Method::HEAD,
+    reqwest::Method::OPTIONS,
+    reqwest::Method::PUT,
+    reqwest::Method::TRACE,
+];
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -52,6 +72,7 @@ impl Default for RetryPolicy {
             backoff: Duration::from_millis(500),
             max_wait: Duration::from_secs(60),
             statuses: vec![429, 503],
+            methods: DEFAULT_RETRY_METHODS.to_vec(),
         }
     }
 }

@@ -92,7 +92,9 @@ impl Client {
     ) -> Result<PathBuf> {
         let total = spec.timeouts.and_then(|t| t.total);
         let idle = spec.timeouts.unwrap_or(self.config().timeouts).read.unwrap_or(DEFAULT_DOWNLOAD_IDLE);
-        with_deadline(total, &spec.url, self.download_inner(spec, dest, opts, idle)).await
+        with_deadline(total, &spec.url, self.download_inner(spec, dest, opts, idle))
+            .await
+            .map_err(Error::redacted)
     }
 
     async fn download_inner(
@@ -381,7 +383,10 @@ mod tests {
 
     #[tokio::test]
     async fn writes_through_a_part_file_renamed_at_the_end() {
-        let server = TestServer::start(|_| Reply::ok(BODY).pause_after(5, Duration::from_millis(300))).await;
+        // The server stops half-way until the test has looked: no timing to lose on a busy box.
+        let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+        let server_gate = gate.clone();
+        let server = TestServer::start(move |_| Reply::ok(BODY).pause_until(5, server_gate.clone())).await;
         let dir = TempDir::new("download");
         let target = dir.0.join("video.mp4");
         std::fs::write(&target, b"old").unwrap();
@@ -390,11 +395,19 @@ mod tests {
         let spec = RequestSpec::get(server.url("/video.mp4"));
         let dest = file(&target);
         let download = c.download(&spec, &dest, DownloadOptions::default());
+        let part = dir.0.join("video.mp4.part");
         let watch = async {
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            // Half-way: the old file is intact, the new bytes are in the `.part`.
+            // Half-way: the new bytes reach the `.part` while the old file stays intact.
+            let started = std::time::Instant::now();
+            while std::fs::read(&part).unwrap_or_default() != b"01234" {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "the first bytes never reached {part:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
             assert_eq!(std::fs::read(&target).unwrap(), b"old");
-            assert_eq!(std::fs::read(dir.0.join("video.mp4.part")).unwrap(), b"01234");
+            gate.notify_one();
         };
         let (path, ()) = tokio::join!(download, watch);
         assert_eq!(path.unwrap(), target);

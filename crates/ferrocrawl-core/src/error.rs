@@ -2,6 +2,8 @@
 //! class (see `src/errors.rs` in the extension crate), so a variant is added here only when
 //! Python users should be able to catch it separately.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// Which deadline ran out.
@@ -33,7 +35,10 @@ pub enum Error {
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },
 
-    #[error("TLS error for {url}: {reason} (pass a CA file with `ca=` or `ssl=False` to skip verification)")]
+    #[error(
+        "TLS error for {url}: {reason} (pass `ssl=` a CA file path or an ssl.SSLContext that trusts \
+         the certificate, or `ssl=False` to skip verification)"
+    )]
     Tls { url: String, reason: String },
 
     #[error("more than {max} redirects starting at {url}")]
@@ -90,6 +95,33 @@ impl Error {
         }
     }
 
+    /// The same error with the credentials of every URL in it removed (`user:pass@`, in
+    /// the URL and in any message quoting one, e.g. a proxy's), so that logs and tracebacks
+    /// never show them. Applied where errors leave the client and the binding.
+    #[must_use]
+    pub fn redacted(self) -> Error {
+        let r = |s: String| match redact(&s) {
+            Cow::Borrowed(_) => s,
+            Cow::Owned(clean) => clean,
+        };
+        match self {
+            Error::InvalidUrl { url, reason } => Error::InvalidUrl { url: r(url), reason: r(reason) },
+            Error::Timeout { url, kind, after } => Error::Timeout { url: r(url), kind, after },
+            Error::Connect { url, reason } => Error::Connect { url: r(url), reason: r(reason) },
+            Error::Tls { url, reason } => Error::Tls { url: r(url), reason: r(reason) },
+            Error::TooManyRedirects { url, max } => Error::TooManyRedirects { url: r(url), max },
+            Error::BadRedirect { url, location, reason } => {
+                Error::BadRedirect { url: r(url), location: r(location), reason: r(reason) }
+            }
+            Error::BodyTooLarge { url, limit } => Error::BodyTooLarge { url: r(url), limit },
+            Error::HttpStatus { url, status, reason } => Error::HttpStatus { url: r(url), status, reason },
+            Error::Protocol { url, reason } => Error::Protocol { url: r(url), reason: r(reason) },
+            Error::InvalidArgument { what, reason } => Error::InvalidArgument { what, reason: r(reason) },
+            Error::Internal { reason } => Error::Internal { reason: r(reason) },
+            e @ (Error::UnsafePath { .. } | Error::Io { .. }) => e,
+        }
+    }
+
     /// Whether a retry may succeed: connection-level failures and timeouts.
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::Connect { .. } | Error::Timeout { .. } | Error::Protocol { .. })
@@ -97,3 +129,44 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `text` with the userinfo of every `scheme://user:pass@` in it removed. The one redaction
+/// helper: errors pass through it (see [`Error::redacted`]) wherever they are built from URLs.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    // userinfo cannot hold `/ ? # @` unescaped (RFC 3986 §3.2.1), so it ends at the first `@`
+    // before any of them.
+    static USERINFO: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#@\s"'<>\\]*@"#).expect("valid regex")
+    });
+    USERINFO.replace_all(text, "$1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_removes_userinfo_only() {
+        let cases = [
+            ("http://user:secret@127.0.0.1:1/x", "http://127.0.0.1:1/x"),
+            ("proxy \"socks5://u:p%40ss@proxy:1080\": bad", "proxy \"socks5://proxy:1080\": bad"),
+            ("a HTTPS://token@h/p and http://x:y@h2/", "a HTTPS://h/p and http://h2/"),
+            ("http://h/path@not-userinfo?q=a@b#c@d", "http://h/path@not-userinfo?q=a@b#c@d"),
+            ("no url here: a@b", "no url here: a@b"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(redact(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn redacted_cleans_url_and_message() {
+        let e = Error::Connect {
+            url: "http://user:secret@h/".into(),
+            reason: "via http://p:psecret@proxy:3128".into(),
+        }
+        .redacted();
+        assert_eq!(e.url(), Some("http://h/"));
+        assert!(!e.to_string().contains("secret"), "{e}");
+    }
+}

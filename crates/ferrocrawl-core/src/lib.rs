@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod charset;
 pub mod client;
 pub mod config;

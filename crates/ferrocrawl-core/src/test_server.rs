@@ -44,6 +44,8 @@ pub struct Reply {
     delay: Duration,
     /// Send this many body bytes, then wait, then the rest.
     pause: Option<(usize, Duration)>,
+    /// Send this many body bytes, then wait until the test opens the gate (`notify_one`).
+    gate: Option<(usize, Arc<tokio::sync::Notify>)>,
     /// Send only this many body bytes, then close (a broken transfer).
     truncate: Option<usize>,
 }
@@ -56,6 +58,7 @@ impl Reply {
             body: Vec::new(),
             delay: Duration::ZERO,
             pause: None,
+            gate: None,
             truncate: None,
         }
     }
@@ -86,9 +89,20 @@ impl Reply {
         self
     }
 
+    /// For deadline tests (a stall between bytes); a test that must observe the half-way
+    /// state uses [`Reply::pause_until`] instead of racing this timer.
     #[must_use]
+    #[allow(dead_code)] // no test stalls a body today
     pub fn pause_after(mut self, bytes: usize, pause: Duration) -> Self {
         self.pause = Some((bytes, pause));
+        self
+    }
+
+    /// Sends `bytes` of the body, then waits for `gate` (no race with a timer: the test
+    /// looks at the half-way state, then lets the rest go).
+    #[must_use]
+    pub fn pause_until(mut self, bytes: usize, gate: Arc<tokio::sync::Notify>) -> Self {
+        self.gate = Some((bytes, gate));
         self
     }
 
@@ -191,8 +205,9 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, state: Arc<State>) 
         Some(n) => &reply.body[..n.min(reply.body.len())],
         None => &reply.body[..],
     };
-    let (first, rest) = match reply.pause {
-        Some((n, _)) => body.split_at(n.min(body.len())),
+    let split = reply.pause.map(|(n, _)| n).or(reply.gate.as_ref().map(|(n, _)| *n));
+    let (first, rest) = match split {
+        Some(n) => body.split_at(n.min(body.len())),
         None => (body, &[][..]),
     };
     let _ = stream.write_all(&reply.head_bytes()).await;
@@ -200,6 +215,10 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, state: Arc<State>) 
     if let Some((_, pause)) = reply.pause {
         let _ = stream.flush().await;
         tokio::time::sleep(pause).await;
+    }
+    if let Some((_, gate)) = &reply.gate {
+        let _ = stream.flush().await;
+        gate.notified().await;
     }
     let _ = stream.write_all(rest).await;
     let _ = stream.shutdown().await;
