@@ -10,8 +10,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 
 use ferrocrawl_core::config::{Timeouts, Tls};
-use ferrocrawl_core::tls::{TlsContext, TlsVersion};
 use ferrocrawl_core::reqwest::Method;
+use ferrocrawl_core::tls::{TlsContext, TlsVersion};
 use ferrocrawl_core::{RequestBody, RequestSpec};
 
 use crate::errors;

@@ -263,9 +263,11 @@ impl Crawler {
             return Ok(Ready::new(py, Page::new(py, page)?.into_any())?.into_any());
         }
         let Some(handle) = handle else { return Err(PyStopAsyncIteration::new_err(())) };
+        // Now, not in the future: a cancelled `__anext__` must not lose the acknowledgement.
+        handle.ack(acked);
         let inbox = self.inbox.clone();
         let pending = Pending::new(async move {
-            let batch = handle.next_batch(acked, BATCH).await.map(|pages| lock(&inbox).pages.extend(pages));
+            let batch = handle.next_batch(BATCH).await.map(|pages| lock(&inbox).pages.extend(pages));
             Box::new(move |py: Python<'_>| {
                 batch.map_err(|e| errors::to_py(py, e))?;
                 match lock(&inbox).take() {
@@ -307,14 +309,15 @@ impl Crawler {
             return Ok(Ready::none(py)?.into_any());
         };
         handle.stop(true);
-        let mut acked = {
+        let acked = {
             let mut inbox = lock(&self.inbox);
             inbox.pages.clear();
             std::mem::take(&mut inbox.delivered)
         };
+        handle.ack(acked);
         let pending = Pending::new(async move {
             let result = loop {
-                match handle.next_batch(std::mem::take(&mut acked), BATCH).await {
+                match handle.next_batch(BATCH).await {
                     Ok(batch) if batch.is_empty() => break Ok(()),
                     Ok(_) => {}
                     Err(e) => break Err(e),
@@ -360,13 +363,11 @@ impl Crawler {
                 unreachable!()
             };
             let Prepared { client, cfg, start, store } = *prepared;
+            let added = std::mem::take(&mut self.added);
             let handle = match store {
-                Store::Memory(f) => spawn(client, cfg, f, start),
-                Store::Sqlite(f) => spawn(client, cfg, f, start),
+                Store::Memory(f) => spawn(client, cfg, f, start, added),
+                Store::Sqlite(f) => spawn(client, cfg, f, start, added),
             };
-            for (urls, depth) in self.added.drain(..) {
-                handle.add(urls, depth);
-            }
             self.state = State::Running(handle);
         }
         match &self.state {
@@ -376,13 +377,18 @@ impl Crawler {
     }
 }
 
+/// Starts the engine; URLs added before the start are queued before it runs.
 fn spawn<F: crawl::frontier::Frontier>(
     client: Client,
     cfg: CrawlConfig,
     frontier: F,
     start: Vec<Url>,
+    added: Vec<(Vec<Url>, u32)>,
 ) -> Arc<CrawlHandle> {
     let (handle, driver) = crawl::start(client, cfg, frontier, start);
+    for (urls, depth) in added {
+        handle.add(urls, depth);
+    }
     runtime::handle().spawn(driver);
     Arc::new(handle)
 }

@@ -229,3 +229,27 @@ async def test_async_with_leaves_early(site):
     n = sum(site.fetched().values())
     await asyncio.sleep(0.3)
     assert sum(site.fetched().values()) == n  # nothing fetched after the crawl closed
+
+
+async def test_rate_spaces_request_starts_over_all_hosts(site):
+    start = [site.url(f"/missing/r{i}") for i in range(6)]
+    await crawl_all(start, rate=5, robots=False, follow=False, per_host=6)
+    starts = sorted(r["start"] for r in site.requests())
+    assert len(starts) == 6
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.18
+
+
+async def test_urls_added_before_iterating_are_crawled(site):
+    crawler = ferrocrawl.crawl([], robots=False, follow=False)
+    crawler.add([site.url("/p/1"), site.url("/p/2"), site.url("/p/1#again")])
+    pages = [p async for p in crawler]
+    assert sorted(canonical_target(p.url) for p in pages) == ["/p/1", "/p/2"]
+
+
+async def test_abandoning_stop_keeps_counters_sane(site):
+    async with ferrocrawl.crawl(site.url("/"), concurrency=8) as crawler:
+        async for _ in crawler:
+            crawler.stop(abandon=True)
+    stats = crawler.stats
+    assert 0 <= stats["in_flight"] <= 8
+    assert stats["pages"] >= 1

@@ -214,7 +214,12 @@ impl Client {
         Ok(Prepared { url, method, timeouts, transport, headers, cookies })
     }
 
-    async fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts, raw: bool) -> Result<reqwest::Client> {
+    async fn transport_for(
+        &self,
+        spec: &RequestSpec,
+        timeouts: &Timeouts,
+        raw: bool,
+    ) -> Result<reqwest::Client> {
         let base = &self.shared.default_key;
         if !raw
             && spec.proxy.is_none()

@@ -64,17 +64,21 @@ impl CrawlHandle {
         let _ = self.commands.send(Command::Add(urls, depth));
     }
 
+    /// The consumer has these pages: they are not delivered again, even after a restart.
+    pub fn ack(&self, ids: Vec<u64>) {
+        if !ids.is_empty() {
+            let _ = self.commands.send(Command::Ack(ids));
+        }
+    }
+
     /// Stops scheduling; in-flight fetches finish (or are abandoned) and the state is kept.
     pub fn stop(&self, abandon: bool) {
         let _ = self.commands.send(Command::Stop { abandon });
     }
 
-    /// Acknowledges the pages of the previous batch (the consumer has them), then waits for
-    /// up to `max` more. An empty batch is the end, returned once the state is durable.
-    pub async fn next_batch(&self, acked: Vec<u64>, max: usize) -> Result<Vec<Page>> {
-        if !acked.is_empty() {
-            let _ = self.commands.send(Command::Ack(acked));
-        }
+    /// Waits for up to `max` pages (acknowledge the previous ones first, with
+    /// [`CrawlHandle::ack`]). An empty batch is the end, returned once the state is durable.
+    pub async fn next_batch(&self, max: usize) -> Result<Vec<Page>> {
         let mut batch = Vec::new();
         let received = self.pages.lock().await.recv_many(&mut batch, max.max(1)).await;
         if received > 0 {
@@ -116,9 +120,17 @@ enum Output {
 
 /// How one fetch ended.
 enum Fetched {
-    Page { page: Box<Page>, found: Vec<(Fingerprint, Request)> },
+    /// `back_off`: the server asked for a pause (429/503 with Retry-After) on its last try.
+    Page {
+        page: Box<Page>,
+        found: Vec<(Fingerprint, Request)>,
+        back_off: Option<Duration>,
+    },
     Redirect(Option<(Fingerprint, Request)>),
-    Retry { wait: Duration, back_off: bool },
+    Retry {
+        wait: Duration,
+        back_off: bool,
+    },
 }
 
 /// Builds a crawl: the handle for the consumer and the driver future to spawn on a runtime.
@@ -163,7 +175,9 @@ pub fn start<F: Frontier>(
             *fatal.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
             driver.pages = None;
             driver.permits.clear();
-            driver.tasks.abort_all();
+            // Dropping the set aborts the tasks and drops finished outputs with their page
+            // slots, so the channel closes and the consumer learns of the error.
+            driver.tasks = JoinSet::new();
             driver.drain_commands().await;
         }
     };
@@ -197,6 +211,11 @@ struct Driver<F> {
 
 impl<F: Frontier> Driver<F> {
     async fn run(&mut self, start: Vec<Url>) -> Result<()> {
+        // URLs added (or a stop) before the crawl started come first.
+        let mut early = Vec::new();
+        while let Ok(command) = self.commands.try_recv() {
+            early.push(command);
+        }
         if self.ctx.cfg.sitemaps {
             for url in &start {
                 if !self.sitemap_hosts.insert(host_key(url)) {
@@ -208,6 +227,9 @@ impl<F: Frontier> Driver<F> {
             }
         }
         self.add(start, 0, false).await?;
+        for command in early {
+            self.command(command).await?;
+        }
         loop {
             self.flush_acks().await?;
             self.schedule().await?;
@@ -279,7 +301,8 @@ impl<F: Frontier> Driver<F> {
     }
 
     fn next_wake(&self) -> Option<Instant> {
-        if !self.may_start() || self.pages.is_none() {
+        // Without a page slot the permit branch wakes the loop, not the frontier's clock.
+        if !self.may_start() || self.pages.is_none() || self.permits.is_empty() {
             return None;
         }
         let ready = self.frontier.next_ready()?;
@@ -298,7 +321,8 @@ impl<F: Frontier> Driver<F> {
                 let Some(Ok(permit)) = self.pages.clone().map(mpsc::Sender::try_reserve_owned) else { break };
                 self.permits.push(permit);
             }
-            let room = if self.ctx.cfg.rate.is_some() { 1 } else { self.permits.len() };
+            let room =
+                if self.ctx.cfg.rate.is_some() { self.permits.len().min(1) } else { self.permits.len() };
             let room = match self.ctx.cfg.max_pages {
                 Some(max) => {
                     room.min(usize::try_from(max - self.produced).unwrap_or(usize::MAX) - self.fetching)
@@ -380,6 +404,7 @@ impl<F: Frontier> Driver<F> {
                     Fetched::Page {
                         page: Box::new(failed_page(&lease, error, None, Duration::ZERO)),
                         found: Vec::new(),
+                        back_off: None,
                     }
                 });
             Output::Fetch(lease, fetched, permit)
@@ -435,7 +460,12 @@ impl<F: Frontier> Driver<F> {
         permit: mpsc::OwnedPermit<Page>,
     ) -> Result<()> {
         match fetched {
-            Fetched::Page { page, found } => self.deliver(lease, page, found, permit).await,
+            Fetched::Page { page, found, back_off } => {
+                if let Some(pause) = back_off {
+                    self.frontier.back_off(&host_key(&lease.req.url), Instant::now() + pause);
+                }
+                self.deliver(lease, page, found, permit).await
+            }
             Fetched::Redirect(target) => {
                 Stats::bump(&self.ctx.stats.redirects);
                 if let Some(target) = target {
@@ -496,7 +526,7 @@ impl<F: Frontier> Driver<F> {
             Command::Stop { abandon } => {
                 self.stopping = true;
                 if abandon {
-                    self.tasks.abort_all();
+                    self.tasks = JoinSet::new();
                     self.fetching = 0;
                     self.parked.clear();
                     self.closed = true;
@@ -614,7 +644,8 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
             return Fetched::Retry { wait: backoff(ctx.cfg.retry_backoff, req.attempt), back_off: false };
         }
         Err(e) => {
-            return Fetched::Page { page: Box::new(failed_page(lease, e, None, elapsed)), found: Vec::new() }
+            let page = Box::new(failed_page(lease, e, None, elapsed));
+            return Fetched::Page { page, found: Vec::new(), back_off: None };
         }
         Ok(resp) => resp,
     };
@@ -630,6 +661,8 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
             return redirect(ctx, lease, resp, &location, elapsed);
         }
     }
+    // Out of retries, a 429/503 with Retry-After still pauses the host for its other URLs.
+    let back_off = if matches!(status, 429 | 503) { retry_after(&resp) } else { None };
     let analysed = if resp.body.len() >= BLOCKING_ANALYSIS_BYTES {
         let cfg = ctx.cfg.clone();
         let lease = lease.clone();
@@ -642,7 +675,7 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
     for _ in 0..analysed.filtered {
         Stats::bump(&ctx.stats.filtered);
     }
-    Fetched::Page { page: analysed.page, found: analysed.found }
+    Fetched::Page { page: analysed.page, found: analysed.found, back_off }
 }
 
 fn is_redirect(status: StatusCode) -> bool {
@@ -661,6 +694,7 @@ fn redirect(ctx: &Ctx, lease: &Lease, resp: Response, location: &str, elapsed: D
     let fail = |error: Error, resp: Response| Fetched::Page {
         page: Box::new(failed_page(lease, error, Some(resp), elapsed)),
         found: Vec::new(),
+        back_off: None,
     };
     let target = match req.url.join(location.trim()) {
         Ok(t) if matches!(t.scheme(), "http" | "https") && t.has_host() => canonicalize(&t),

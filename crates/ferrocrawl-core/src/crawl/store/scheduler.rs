@@ -167,6 +167,9 @@ pub(crate) struct Scheduler {
     slots: Vec<Slot>,
     free: u32,
     hosts: HashMap<Arc<str>, Host>,
+    /// Crawl-delays of hosts, kept when an idle host is forgotten so that its next requests
+    /// are spaced from the first one (only hosts whose robots.txt asks for a delay).
+    host_delays: HashMap<Arc<str>, Duration>,
     /// Hosts with queued work and a free in-flight slot, by ready time (lazily corrected:
     /// an entry may be earlier than the host's real ready time, never later).
     ready: BinaryHeap<Reverse<Due>>,
@@ -196,6 +199,7 @@ impl Scheduler {
             slots: Vec::new(),
             free: NIL,
             hosts: HashMap::new(),
+            host_delays: HashMap::new(),
             ready: BinaryHeap::new(),
             delayed: BinaryHeap::new(),
             idle: BinaryHeap::new(),
@@ -250,7 +254,7 @@ impl Scheduler {
         host_key(&req.url, &mut host);
         let idx = self.alloc(Slot::new(key, req, referer));
         self.queued += 1;
-        link_back(&mut self.slots, host_entry(&mut self.hosts, &host), idx);
+        link_back(&mut self.slots, host_entry(&mut self.hosts, &self.host_delays, &host), idx);
         self.schedule(&host);
         self.host_buf = host;
     }
@@ -369,6 +373,9 @@ impl Scheduler {
     }
 
     pub(crate) fn set_host_delay(&mut self, host: &str, delay: Duration) {
+        if self.host_delays.get(host) != Some(&delay) {
+            self.host_delays.insert(Arc::from(host), delay);
+        }
         let Some(h) = self.hosts.get_mut(host) else { return };
         let before = h.ready_at(self.delay);
         h.delay = Some(delay);
@@ -381,7 +388,7 @@ impl Scheduler {
     }
 
     pub(crate) fn back_off(&mut self, host: &str, until: Instant) {
-        let h = host_entry(&mut self.hosts, host);
+        let h = host_entry(&mut self.hosts, &self.host_delays, host);
         h.backoff_until = h.backoff_until.max(Some(until));
         if h.is_idle() {
             let name = h.name.clone();
@@ -432,7 +439,7 @@ impl Scheduler {
     fn promote_delayed(&mut self, now: Instant) {
         while self.delayed.peek().is_some_and(|Reverse(d)| d.at.is_none_or(|t| t <= now)) {
             let Some(Reverse(due)) = self.delayed.pop() else { break };
-            let host = host_entry(&mut self.hosts, &due.host);
+            let host = host_entry(&mut self.hosts, &self.host_delays, &due.host);
             link_back(&mut self.slots, host, due.slot);
             self.schedule(&due.host);
         }
@@ -486,10 +493,16 @@ fn next(counter: &mut u64) -> u64 {
     n
 }
 
-fn host_entry<'a>(hosts: &'a mut HashMap<Arc<str>, Host>, key: &str) -> &'a mut Host {
+fn host_entry<'a>(
+    hosts: &'a mut HashMap<Arc<str>, Host>,
+    delays: &HashMap<Arc<str>, Duration>,
+    key: &str,
+) -> &'a mut Host {
     if !hosts.contains_key(key) {
         let name: Arc<str> = Arc::from(key);
-        hosts.insert(name.clone(), Host::new(name));
+        let mut host = Host::new(name.clone());
+        host.delay = delays.get(key).copied();
+        hosts.insert(name, host);
     }
     hosts.get_mut(key).expect("just inserted")
 }
