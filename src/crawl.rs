@@ -67,7 +67,8 @@ fn lock(inbox: &Mutex<Inbox>) -> std::sync::MutexGuard<'_, Inbox> {
 enum State {
     Prepared(Box<Prepared>),
     Running(Arc<CrawlHandle>),
-    Finished,
+    /// Ended; the handle (if the crawl ran) still answers `stats`.
+    Finished(Option<Arc<CrawlHandle>>),
 }
 
 #[pyclass(subclass, module = "ferrocrawl._ferrocrawl")]
@@ -286,7 +287,7 @@ impl Crawler {
         match &self.state {
             State::Prepared(_) => self.added.push((urls, depth)),
             State::Running(handle) => handle.add(urls, depth),
-            State::Finished => {}
+            State::Finished(_) => {}
         }
         Ok(())
     }
@@ -296,18 +297,20 @@ impl Crawler {
     #[pyo3(signature = (abandon=false))]
     fn stop(&mut self, abandon: bool) {
         match &self.state {
-            State::Prepared(_) => self.state = State::Finished,
+            State::Prepared(_) => self.state = State::Finished(None),
             State::Running(handle) => handle.stop(abandon),
-            State::Finished => {}
+            State::Finished(_) => {}
         }
     }
 
     /// Stops at once and waits until the state is durable; pages not yet taken are
     /// delivered again by a resumed crawl.
     fn aclose(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let State::Running(handle) = std::mem::replace(&mut self.state, State::Finished) else {
-            return Ok(Ready::none(py)?.into_any());
+        let handle = match &self.state {
+            State::Running(handle) => handle.clone(),
+            _ => return Ok(Ready::none(py)?.into_any()),
         };
+        self.state = State::Finished(Some(handle.clone()));
         handle.stop(true);
         let acked = {
             let mut inbox = lock(&self.inbox);
@@ -335,7 +338,7 @@ impl Crawler {
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        let State::Running(handle) = &self.state else { return Ok(d) };
+        let (State::Running(handle) | State::Finished(Some(handle))) = &self.state else { return Ok(d) };
         let s = handle.stats();
         d.set_item("pages", s.pages)?;
         d.set_item("bytes", s.bytes)?;
@@ -359,7 +362,7 @@ impl Crawler {
     /// The running crawl's handle, starting it on first use; `None` once it has ended.
     fn running(&mut self) -> Option<Arc<CrawlHandle>> {
         if matches!(self.state, State::Prepared(_)) {
-            let State::Prepared(prepared) = std::mem::replace(&mut self.state, State::Finished) else {
+            let State::Prepared(prepared) = std::mem::replace(&mut self.state, State::Finished(None)) else {
                 unreachable!()
             };
             let Prepared { client, cfg, start, store } = *prepared;

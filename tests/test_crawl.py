@@ -243,7 +243,7 @@ async def test_urls_added_before_iterating_are_crawled(site):
     crawler = ferrocrawl.crawl([], robots=False, follow=False)
     crawler.add([site.url("/p/1"), site.url("/p/2"), site.url("/p/1#again")])
     pages = [p async for p in crawler]
-    assert sorted(canonical_target(p.url) for p in pages) == ["/p/1", "/p/2"]
+    assert sorted(targets(pages)) == ["/p/1", "/p/2"]
 
 
 async def test_abandoning_stop_keeps_counters_sane(site):
