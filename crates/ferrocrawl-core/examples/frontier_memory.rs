@@ -144,13 +144,13 @@ async fn main() {
             let t = Instant::now();
             let mut f = SqliteFrontier::open(path, politeness()).unwrap();
             report("sqlite reopen", f.counts().queued, before, t.elapsed(), cpu);
-            let t = Instant::now();
+            let (t, cpu) = (Instant::now(), cpu_s());
             let popped = drain(&mut f).await;
-            println!(
-                "sqlite pop+finish+ack (ack waits for the commit): {popped} in {:.2} s",
-                t.elapsed().as_secs_f64()
-            );
+            let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_s() - cpu);
+            println!("sqlite pop+finish+ack (each ack waits for its commit): {popped} in {wall:.2} s (CPU {cpu:.2} s)");
         }
-        _ => eprintln!("usage: frontier_memory memory [N] | sqlite PATH [N] | reopen PATH  [--referer]"),
+        _ => eprintln!(
+            "usage: frontier_memory memory [N] | sqlite PATH [N] | reopen PATH  [--referer] [--hosts=H]"
+        ),
     }
 }

@@ -84,12 +84,15 @@ impl Slot {
 }
 
 struct Host {
+    /// Shared with the `host_ids` key.
     name: Arc<str>,
     /// FIFO through the slab.
     head: u32,
     tail: u32,
     len: u32,
     in_flight: u32,
+    /// Requeued requests of this host still waiting in `delayed`: they keep the host known.
+    pending: u32,
     last_start: Option<Instant>,
     /// robots Crawl-delay (the crawl's delay still applies when larger).
     delay: Option<Duration>,
@@ -106,6 +109,7 @@ impl Host {
             tail: NIL,
             len: 0,
             in_flight: 0,
+            pending: 0,
             last_start: None,
             delay: None,
             backoff_until: None,
@@ -122,17 +126,18 @@ impl Host {
     }
 
     fn is_idle(&self) -> bool {
-        self.len == 0 && self.in_flight == 0
+        self.len == 0 && self.in_flight == 0 && self.pending == 0
     }
 }
 
-/// A heap entry: a host, or a requeued slot, due at `at` (`None` = at once). `ticket` is
-/// unique and increasing, so equal times pop in insertion order (round robin across hosts)
-/// and an entry whose host has moved on is recognised as stale.
+/// A heap entry: a host (index in `hosts`), or a requeued slot, due at `at` (`None` = at
+/// once). `ticket` is unique and increasing, so equal times pop in insertion order (round
+/// robin across hosts) and an entry whose host has moved on (or whose index now holds
+/// another host) is recognised as stale.
 struct Due {
     at: Option<Instant>,
     ticket: u64,
-    host: Arc<str>,
+    host: u32,
     /// The requeued slot (delayed heap only).
     slot: u32,
 }
@@ -156,7 +161,8 @@ impl Ord for Due {
 
 struct LeaseState {
     key: u64,
-    host: Arc<str>,
+    /// A host with leases out is never forgotten, so the index stays its own.
+    host: u32,
     finished: bool,
 }
 
@@ -166,9 +172,13 @@ pub(crate) struct Scheduler {
     seen: HashSet<Fingerprint>,
     slots: Vec<Slot>,
     free: u32,
-    hosts: HashMap<Arc<str>, Host>,
-    /// Crawl-delays of hosts, kept when an idle host is forgotten so that its next requests
-    /// are spaced from the first one (only hosts whose robots.txt asks for a delay).
+    /// Hosts in a slab too: a broad crawl has about as many hosts as URLs, and a map of
+    /// whole `Host`s would pay its empty buckets at `Host` size.
+    hosts: Vec<Option<Host>>,
+    free_hosts: Vec<u32>,
+    host_ids: HashMap<Arc<str>, u32>,
+    /// Crawl-delays set for hosts, kept when an idle host is forgotten so that its next
+    /// requests are spaced from the first (only hosts whose robots.txt asks for a delay).
     host_delays: HashMap<Arc<str>, Duration>,
     /// Hosts with queued work and a free in-flight slot, by ready time (lazily corrected:
     /// an entry may be earlier than the host's real ready time, never later).
@@ -198,7 +208,9 @@ impl Scheduler {
             seen: HashSet::new(),
             slots: Vec::new(),
             free: NIL,
-            hosts: HashMap::new(),
+            hosts: Vec::new(),
+            free_hosts: Vec::new(),
+            host_ids: HashMap::new(),
             host_delays: HashMap::new(),
             ready: BinaryHeap::new(),
             delayed: BinaryHeap::new(),
@@ -250,13 +262,13 @@ impl Scheduler {
                 shared
             }
         });
-        let mut host = std::mem::take(&mut self.host_buf);
-        host_key(&req.url, &mut host);
+        let mut name = std::mem::take(&mut self.host_buf);
+        host_key(&req.url, &mut name);
+        let host = self.host_id(&name);
+        self.host_buf = name;
         let idx = self.alloc(Slot::new(key, req, referer));
         self.queued += 1;
-        link_back(&mut self.slots, host_entry(&mut self.hosts, &self.host_delays, &host), idx);
-        self.schedule(&host);
-        self.host_buf = host;
+        self.link_back(host, idx);
     }
 
     pub(crate) fn set_done(&mut self, done: u64) {
@@ -274,7 +286,7 @@ impl Scheduler {
                 _ => break,
             }
             let Some(Reverse(due)) = self.ready.pop() else { break };
-            let Some(host) = self.hosts.get_mut(&*due.host) else { continue };
+            let Some(Some(host)) = self.hosts.get_mut(due.host as usize) else { continue };
             if host.ticket != due.ticket {
                 continue;
             }
@@ -304,7 +316,7 @@ impl Scheduler {
                 self.ready.push(Reverse(Due {
                     at: host.ready_at(self.delay),
                     ticket,
-                    host: due.host.clone(),
+                    host: due.host,
                     slot: NIL,
                 }));
             }
@@ -332,20 +344,22 @@ impl Scheduler {
             return;
         }
         state.finished = true;
-        let host = state.host.clone();
+        let host = state.host;
         self.in_flight -= 1;
         self.unacked += 1;
-        self.release(&host);
+        self.release(host);
     }
 
     /// Returns the request's key when the lease was known.
     pub(crate) fn requeue(&mut self, lease: Lease, at: Instant) -> Option<u64> {
         let state = self.leases.remove(&lease.id)?;
+        // Counted before the release so the host is not forgotten meanwhile.
+        self.host_mut(state.host).pending += 1;
         if state.finished {
             self.unacked -= 1;
         } else {
             self.in_flight -= 1;
-            self.release(&state.host);
+            self.release(state.host);
         }
         let referer = lease.req.referer.clone().map(Arc::from);
         let slot = self.alloc(Slot::new(state.key, lease.req, referer));
@@ -364,7 +378,7 @@ impl Scheduler {
                 self.unacked -= 1;
             } else {
                 self.in_flight -= 1;
-                self.release(&state.host);
+                self.release(state.host);
             }
             self.done += 1;
             keys.push(state.key);
@@ -376,23 +390,24 @@ impl Scheduler {
         if self.host_delays.get(host) != Some(&delay) {
             self.host_delays.insert(Arc::from(host), delay);
         }
-        let Some(h) = self.hosts.get_mut(host) else { return };
-        let before = h.ready_at(self.delay);
+        let Some(&id) = self.host_ids.get(host) else { return };
+        let crawl_delay = self.delay;
+        let h = self.host_mut(id);
+        let before = h.ready_at(crawl_delay);
         h.delay = Some(delay);
-        if h.ticket != 0 && h.ready_at(self.delay) < before {
+        if h.ticket != 0 && h.ready_at(crawl_delay) < before {
             // The heap entry is now late: replace it (the old one becomes stale).
             h.ticket = 0;
-            let name = h.name.clone();
-            self.schedule(&name);
+            self.schedule(id);
         }
     }
 
     pub(crate) fn back_off(&mut self, host: &str, until: Instant) {
-        let h = host_entry(&mut self.hosts, &self.host_delays, host);
+        let id = self.host_id(host);
+        let h = self.host_mut(id);
         h.backoff_until = h.backoff_until.max(Some(until));
         if h.is_idle() {
-            let name = h.name.clone();
-            self.push_idle(name, Some(until));
+            self.push_idle(id, Some(until));
         }
         // A scheduled host keeps its (now early) heap entry: pop corrects it.
     }
@@ -407,30 +422,72 @@ impl Scheduler {
         }
     }
 
+    /// The index of host `name`, known from now on.
+    fn host_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.host_ids.get(name) {
+            return id;
+        }
+        let name: Arc<str> = Arc::from(name);
+        let mut host = Host::new(name.clone());
+        host.delay = self.host_delays.get(&name).copied();
+        let host = Some(host);
+        let id = if let Some(id) = self.free_hosts.pop() {
+            self.hosts[id as usize] = host;
+            id
+        } else {
+            self.hosts.push(host);
+            u32::try_from(self.hosts.len() - 1).expect("fewer than 2^32 hosts")
+        };
+        self.host_ids.insert(name, id);
+        id
+    }
+
+    fn host_mut(&mut self, id: u32) -> &mut Host {
+        self.hosts[id as usize].as_mut().expect("a host with work is known")
+    }
+
+    /// Appends slot `idx` to `host`'s queue and schedules the host.
+    fn link_back(&mut self, host: u32, idx: u32) {
+        self.slots[idx as usize].next = NIL;
+        let h = self.hosts[host as usize].as_mut().expect("a host with work is known");
+        if h.tail == NIL {
+            h.head = idx;
+        } else {
+            self.slots[h.tail as usize].next = idx;
+        }
+        h.tail = idx;
+        h.len += 1;
+        self.schedule(host);
+    }
+
     /// Puts `host` in the ready heap if it has work, a free slot and no live entry.
-    fn schedule(&mut self, host: &str) {
-        let Some(h) = self.hosts.get_mut(host) else { return };
-        if h.ticket != 0 || h.len == 0 || h.in_flight >= self.per_host {
+    fn schedule(&mut self, host: u32) {
+        let (per_host, delay) = (self.per_host, self.delay);
+        let h = self.host_mut(host);
+        if h.ticket != 0 || h.len == 0 || h.in_flight >= per_host {
             return;
         }
         let ticket = next(&mut self.next_ticket);
+        let h = self.host_mut(host);
         h.ticket = ticket;
-        self.ready.push(Reverse(Due { at: h.ready_at(self.delay), ticket, host: h.name.clone(), slot: NIL }));
+        let at = h.ready_at(delay);
+        self.ready.push(Reverse(Due { at, ticket, host, slot: NIL }));
     }
 
     /// A lease of `host` ended: its slot is free.
-    fn release(&mut self, host: &str) {
-        let Some(h) = self.hosts.get_mut(host) else { return };
+    fn release(&mut self, host: u32) {
+        let delay = self.delay;
+        let h = self.host_mut(host);
         h.in_flight -= 1;
         if h.is_idle() {
-            let (name, at) = (h.name.clone(), h.ready_at(self.delay));
-            self.push_idle(name, at);
+            let at = h.ready_at(delay);
+            self.push_idle(host, at);
         } else {
             self.schedule(host);
         }
     }
 
-    fn push_idle(&mut self, host: Arc<str>, at: Option<Instant>) {
+    fn push_idle(&mut self, host: u32, at: Option<Instant>) {
         let ticket = next(&mut self.next_ticket);
         self.idle.push(Reverse(Due { at, ticket, host, slot: NIL }));
     }
@@ -439,27 +496,34 @@ impl Scheduler {
     fn promote_delayed(&mut self, now: Instant) {
         while self.delayed.peek().is_some_and(|Reverse(d)| d.at.is_none_or(|t| t <= now)) {
             let Some(Reverse(due)) = self.delayed.pop() else { break };
-            let host = host_entry(&mut self.hosts, &self.host_delays, &due.host);
-            link_back(&mut self.slots, host, due.slot);
-            self.schedule(&due.host);
+            self.host_mut(due.host).pending -= 1;
+            self.link_back(due.host, due.slot);
         }
     }
 
     /// Drops hosts with nothing queued or in flight whose politeness no longer matters, so
-    /// a broad crawl's host map holds only active hosts.
+    /// a broad crawl's host table holds only active hosts.
     fn forget_idle(&mut self, now: Instant) {
         while self.idle.peek().is_some_and(|Reverse(d)| d.at.is_none_or(|t| t <= now)) {
             let Some(Reverse(due)) = self.idle.pop() else { break };
-            let Some(h) = self.hosts.get(&*due.host) else { continue };
+            // The index may hold another host by now: the test below is right for any host.
+            let Some(Some(h)) = self.hosts.get(due.host as usize) else { continue };
             if !h.is_idle() {
                 continue; // busy again: it comes back here when it drains
             }
             let at = h.ready_at(self.delay);
             if at.is_some_and(|t| t > now) {
                 self.push_idle(due.host, at);
-            } else {
-                self.hosts.remove(&*due.host);
+            } else if let Some(h) = self.hosts[due.host as usize].take() {
+                self.host_ids.remove(&h.name);
+                self.free_hosts.push(due.host);
             }
+        }
+        if self.host_ids.is_empty() && !self.hosts.is_empty() {
+            // Every host forgotten: give the table's memory back.
+            self.hosts = Vec::new();
+            self.free_hosts = Vec::new();
+            self.host_ids = HashMap::new();
         }
     }
 
@@ -491,31 +555,6 @@ fn next(counter: &mut u64) -> u64 {
     let n = *counter;
     *counter += 1;
     n
-}
-
-fn host_entry<'a>(
-    hosts: &'a mut HashMap<Arc<str>, Host>,
-    delays: &HashMap<Arc<str>, Duration>,
-    key: &str,
-) -> &'a mut Host {
-    if !hosts.contains_key(key) {
-        let name: Arc<str> = Arc::from(key);
-        let mut host = Host::new(name.clone());
-        host.delay = delays.get(key).copied();
-        hosts.insert(name, host);
-    }
-    hosts.get_mut(key).expect("just inserted")
-}
-
-fn link_back(slots: &mut [Slot], host: &mut Host, idx: u32) {
-    slots[idx as usize].next = NIL;
-    if host.tail == NIL {
-        host.head = idx;
-    } else {
-        slots[host.tail as usize].next = idx;
-    }
-    host.tail = idx;
-    host.len += 1;
 }
 
 /// `"host:port"`, port explicit, like `crawl::canon::host_key` (kept here so the stores do
@@ -753,6 +792,24 @@ mod tests {
     }
 
     #[test]
+    fn a_requeued_request_keeps_its_host_known() {
+        let mut s = sched(8, Duration::ZERO);
+        push(&mut s, &["http://a.test/1"]);
+        let t0 = Instant::now();
+        let lease = s.pop(t0, 10).remove(0);
+        s.requeue(lease, t0 + 5 * SEC);
+        // Other hosts come and go (their table slots are reused) while it waits.
+        for i in 0..3 {
+            push(&mut s, &[&format!("http://b{i}.test/")]);
+            let ids: Vec<u64> = s.pop(t0 + SEC, 10).iter().map(|l| l.id).collect();
+            s.ack(&ids);
+            s.pop(t0 + SEC, 10);
+        }
+        assert_eq!(s.host_ids.len(), 1);
+        assert_eq!(urls(&s.pop(t0 + 5 * SEC, 10)), ["http://a.test/1"]);
+    }
+
+    #[test]
     fn counts_follow_a_lease() {
         let mut s = sched(8, Duration::ZERO);
         push(&mut s, &["http://a.test/1", "http://b.test/1", "http://c.test/1"]);
@@ -794,13 +851,13 @@ mod tests {
         let lease = s.pop(t0, 10).remove(0);
         s.finish(&lease);
         s.pop(t0 + 5 * SEC, 10);
-        assert_eq!(s.hosts.len(), 1, "its last start still matters");
+        assert_eq!(s.host_ids.len(), 1, "its last start still matters");
         push(&mut s, &["http://a.test/2"]);
         assert!(s.pop(t0 + 6 * SEC, 10).is_empty(), "delay still holds for a queue refilled");
         let lease = s.pop(t0 + 10 * SEC, 10).remove(0);
         s.ack(&[lease.id]);
         s.pop(t0 + 20 * SEC, 10);
-        assert!(s.hosts.is_empty());
+        assert!(s.host_ids.is_empty() && s.hosts.is_empty());
         assert!(s.slots.is_empty(), "the slab is released when the queue drains");
         // Many one-URL hosts, no delay: none is kept after its request.
         let mut s = sched(8, Duration::ZERO);
@@ -810,6 +867,6 @@ mod tests {
             s.finish(&l);
         }
         s.pop(t0, 1);
-        assert!(s.hosts.is_empty());
+        assert!(s.host_ids.is_empty() && s.hosts.is_empty());
     }
 }
