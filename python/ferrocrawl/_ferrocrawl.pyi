@@ -7,6 +7,8 @@ from re import Pattern
 from types import TracebackType
 from typing import Any, Generic, TypeVar, final
 
+from typing_extensions import disjoint_base
+
 from ._selector import SelectorList
 
 __version__: str
@@ -17,6 +19,7 @@ __all__ = [
     "ClientTimeout",
     "ConnectError",
     "CookieJar",
+    "Crawler",
     "FerrocrawlError",
     "HTTPStatusError",
     "Headers",
@@ -25,6 +28,7 @@ __all__ = [
     "InvalidURL",
     "LoopBridge",
     "ManyIter",
+    "Page",
     "Pending",
     "ProtocolError",
     "Ready",
@@ -317,6 +321,7 @@ class Page:
     def text(self, encoding: str | None = None, errors: str = "replace") -> str: ...
     def selector(self) -> Selector: ...
 
+@disjoint_base
 class Crawler:
     def __new__(
         cls,
