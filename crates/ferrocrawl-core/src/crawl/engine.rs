@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use reqwest::header::{LOCATION, RETRY_AFTER};
+use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -28,6 +28,7 @@ use super::page::Page;
 use super::robots::{RobotsCache, RobotsStatus};
 use super::sitemap::{self, SitemapLimits};
 use super::stats::{Snapshot, Stats};
+use crate::config::RetryPolicy;
 use crate::html::{extract_links, Document, LinkResolver};
 use crate::{charset, Client, Error, RequestSpec, Response, Result};
 
@@ -102,6 +103,8 @@ impl CrawlHandle {
 /// What fetch tasks share.
 struct Ctx {
     client: Client,
+    /// The client's backoff (jittered, doubling, capped) with the crawl's first wait.
+    retry: RetryPolicy,
     cfg: CrawlConfig,
     stats: Arc<Stats>,
     robots: RobotsCache,
@@ -152,7 +155,13 @@ pub fn start<F: Frontier>(
         fatal: fatal.clone(),
     };
     let robots = RobotsCache::new(&cfg.user_agent).with_times(ROBOTS_TTL, ROBOTS_RETRY);
-    let ctx = Arc::new(Ctx { client, cfg, stats, robots });
+    let retry = RetryPolicy {
+        retries: cfg.retries,
+        backoff: cfg.retry_backoff,
+        max_wait: MAX_RETRY_WAIT,
+        ..RetryPolicy::default()
+    };
+    let ctx = Arc::new(Ctx { client, retry, cfg, stats, robots });
     let driver = Driver {
         produced: frontier.counts().done,
         frontier,
@@ -641,7 +650,7 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
     let retries_left = req.attempt < ctx.cfg.retries;
     let resp = match result {
         Err(e) if retries_left && e.is_transient() => {
-            return Fetched::Retry { wait: backoff(ctx.cfg.retry_backoff, req.attempt), back_off: false };
+            return Fetched::Retry { wait: ctx.retry.backoff_after(req.attempt + 1), back_off: false };
         }
         Err(e) => {
             let page = Box::new(failed_page(lease, e, None, elapsed));
@@ -652,7 +661,7 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
     let status = resp.head.status.as_u16();
     if retries_left && RETRY_STATUSES.contains(&status) {
         let asked = retry_after(&resp);
-        let wait = asked.unwrap_or_else(|| backoff(ctx.cfg.retry_backoff, req.attempt));
+        let wait = asked.unwrap_or_else(|| ctx.retry.backoff_after(req.attempt + 1));
         return Fetched::Retry { wait, back_off: asked.is_some() || matches!(status, 429 | 503) };
     }
     if is_redirect(resp.head.status) {
@@ -808,47 +817,14 @@ fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) 
     Analysed { page: Box::new(page), found, filtered }
 }
 
-/// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS), capped.
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let ceiling = base.saturating_mul(1 << attempt.min(16)).min(MAX_RETRY_WAIT);
-    ceiling.mul_f64(jitter())
-}
-
-/// A number in [0.5, 1): enough spread that a batch of failures does not retry in lockstep.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(u64::from(std::process::id()));
-    0.5 + (h.finish() >> 11) as f64 / (1u64 << 53) as f64 / 2.0
-}
-
-/// `Retry-After` in seconds or as an HTTP date, capped.
+/// The wait a 429/503 asked for (`Retry-After`), capped.
 fn retry_after(resp: &Response) -> Option<Duration> {
-    let value = resp.head.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let wait = match value.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => httpdate::parse_http_date(value)
-            .ok()?
-            .duration_since(std::time::SystemTime::now())
-            .unwrap_or_default(),
-    };
-    Some(wait.min(MAX_RETRY_WAIT))
+    crate::retry::retry_after(&resp.head.headers, std::time::SystemTime::now()).map(|d| d.min(MAX_RETRY_WAIT))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_with_jitter_and_is_capped() {
-        let base = Duration::from_millis(100);
-        for attempt in 0..5 {
-            let wait = backoff(base, attempt);
-            let ceiling = base * (1 << attempt);
-            assert!(wait >= ceiling / 2 && wait <= ceiling, "{attempt}: {wait:?}");
-        }
-        assert!(backoff(base, 30) <= MAX_RETRY_WAIT);
-    }
 
     #[test]
     fn error_kinds_are_named() {
