@@ -730,6 +730,11 @@ fn redirect(ctx: &Ctx, lease: &Lease, resp: Response, location: &str, elapsed: D
 
 /// A page that failed: the error, and the response if there was one.
 fn failed_page(lease: &Lease, error: Error, response: Option<Response>, elapsed: Duration) -> Page {
+    new_page(lease, elapsed, response, Some(error))
+}
+
+/// The page of a lease, before its links and data are known.
+fn new_page(lease: &Lease, elapsed: Duration, response: Option<Response>, error: Option<Error>) -> Page {
     let req = &lease.req;
     Page {
         lease_id: lease.id,
@@ -741,7 +746,7 @@ fn failed_page(lease: &Lease, error: Error, response: Option<Response>, elapsed:
         response,
         data: Vec::new(),
         links: Vec::new(),
-        error: Some(error),
+        error,
     }
 }
 
@@ -761,18 +766,7 @@ fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) 
         status,
         reason: resp.head.reason().to_owned(),
     });
-    let mut page = Page {
-        lease_id: lease.id,
-        url: req.url.clone(),
-        request_url: req.first_url.clone().unwrap_or_else(|| req.url.to_string()),
-        depth: req.depth,
-        referer: req.referer.clone(),
-        elapsed,
-        response: None,
-        data: Vec::new(),
-        links: Vec::new(),
-        error,
-    };
+    let mut page = new_page(lease, elapsed, None, error);
     let mut found = Vec::new();
     let mut filtered = 0;
     if (200..300).contains(&status) && is_html(resp.head.content_type()) {
