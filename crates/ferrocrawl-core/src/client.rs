@@ -990,8 +990,8 @@ mod tests {
         for port in 1..=(TRANSPORT_CACHE as u16 + 8) {
             let mut spec = RequestSpec::get("http://127.0.0.1/");
             spec.proxy = Some(Some(format!("http://127.0.0.1:{port}")));
-            c.transport_for(&spec, &timeouts).await.unwrap();
-            c.transport_for(&spec, &timeouts).await.unwrap(); // reused, not built again
+            c.transport_for(&spec, &timeouts, false).await.unwrap();
+            c.transport_for(&spec, &timeouts, false).await.unwrap(); // reused, not built again
             assert_eq!(cached(), usize::from(port).min(TRANSPORT_CACHE));
         }
     }
