@@ -869,4 +869,21 @@ mod tests {
         s.pop(t0, 1);
         assert!(s.host_ids.is_empty() && s.hosts.is_empty());
     }
+
+    #[test]
+    fn a_forgotten_host_keeps_its_crawl_delay() {
+        let mut s = sched(8, Duration::ZERO);
+        let t0 = Instant::now();
+        push(&mut s, &["http://a.test/1"]);
+        let lease = s.pop(t0, 10).remove(0);
+        s.set_host_delay("a.test:80", 5 * SEC);
+        s.ack(&[lease.id]);
+        s.pop(t0 + 6 * SEC, 10);
+        assert!(s.host_ids.is_empty(), "idle past its delay: forgotten");
+        // New links to it arrive together: the first start is free, the next waits its delay.
+        push(&mut s, &["http://a.test/2", "http://a.test/3"]);
+        assert_eq!(s.pop(t0 + 7 * SEC, 10).len(), 1);
+        assert!(s.pop(t0 + 8 * SEC, 10).is_empty());
+        assert_eq!(s.pop(t0 + 12 * SEC, 10).len(), 1);
+    }
 }
