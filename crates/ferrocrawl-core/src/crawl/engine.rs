@@ -563,7 +563,7 @@ impl<F: Frontier> Driver<F> {
                 Stats::bump(&self.ctx.stats.filtered);
                 continue;
             }
-            reqs.push((fingerprint(&url), new_request(url, depth)));
+            reqs.push((fingerprint(&url), Request::new(url, depth)));
         }
         if !reqs.is_empty() {
             self.frontier.push(reqs).await?;
@@ -595,11 +595,6 @@ impl<F: Frontier> Driver<F> {
             }
         }
     }
-}
-
-/// A request found outside a redirect chain, on its first attempt.
-fn new_request(url: Url, depth: u32) -> Request {
-    Request { url, depth, referer: None, first_url: None, redirects: 0, attempt: 0 }
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -799,7 +794,7 @@ fn analyse(cfg: &CrawlConfig, lease: &Lease, resp: Response, elapsed: Duration) 
                 filtered += 1;
                 continue;
             }
-            let mut next = new_request(url, req.depth + 1);
+            let mut next = Request::new(url, req.depth + 1);
             next.referer = Some(referer.clone());
             found.push((fingerprint(&next.url), next));
         }

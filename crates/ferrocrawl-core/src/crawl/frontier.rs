@@ -29,6 +29,13 @@ pub struct Request {
     pub attempt: u32,
 }
 
+impl Request {
+    /// A request found outside a redirect chain, on its first attempt.
+    pub fn new(url: Url, depth: u32) -> Request {
+        Request { url, depth, referer: None, first_url: None, redirects: 0, attempt: 0 }
+    }
+}
+
 /// A request handed to the engine. `id` names it in `finish`, `requeue` and `ack`.
 #[derive(Debug, Clone)]
 pub struct Lease {

@@ -572,19 +572,11 @@ mod tests {
     const SEC: Duration = Duration::from_secs(1);
 
     fn req(url: &str) -> Request {
-        Request {
-            url: Url::parse(url).unwrap(),
-            depth: 0,
-            referer: None,
-            first_url: None,
-            redirects: 0,
-            attempt: 0,
-        }
+        Request::new(Url::parse(url).unwrap(), 0)
     }
 
-    /// Fingerprint stand-in: tests only need distinct values per URL.
     fn fp(url: &str) -> Fingerprint {
-        url.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        crate::crawl::canon::fingerprint(&Url::parse(url).unwrap())
     }
 
     fn push(s: &mut Scheduler, urls: &[&str]) -> usize {

@@ -391,18 +391,11 @@ mod tests {
     }
 
     fn req(url: &str) -> Request {
-        Request {
-            url: Url::parse(url).unwrap(),
-            depth: 0,
-            referer: None,
-            first_url: None,
-            redirects: 0,
-            attempt: 0,
-        }
+        Request::new(Url::parse(url).unwrap(), 0)
     }
 
     fn fp(url: &str) -> Fingerprint {
-        url.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        crate::crawl::canon::fingerprint(&Url::parse(url).unwrap())
     }
 
     async fn push(f: &mut SqliteFrontier, urls: &[&str]) -> usize {
