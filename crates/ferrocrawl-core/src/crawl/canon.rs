@@ -13,6 +13,8 @@
 //! (RFC 3986 §6.2.2.2: `%7E` and `~` are the same URL, `%2C` and `,` need not be), `+` and
 //! `%20` stay distinct, `?key` does not become `?key=`, and repeated keys keep their order.
 
+use std::fmt::Write as _;
+
 use url::Url;
 
 /// The form URLs are compared in: lower-case scheme and host (url crate does it), default port
@@ -55,7 +57,16 @@ pub fn fingerprint(canonical: &Url) -> u64 {
 /// `"host:port"` with the port explicit (`http://a.com/` -> `"a.com:80"`): the key of every
 /// per-host table (politeness, robots, stats). IPv6 hosts keep their brackets.
 pub fn host_key(url: &Url) -> String {
-    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+    let mut key = String::new();
+    write_host_key(url, &mut key);
+    key
+}
+
+/// [`host_key`] into a buffer the caller reuses (the frontier does it for every push).
+pub fn write_host_key(url: &Url, out: &mut String) {
+    out.clear();
+    out.push_str(url.host_str().unwrap_or(""));
+    let _ = write!(out, ":{}", url.port_or_known_default().unwrap_or(0));
 }
 
 /// RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~".

@@ -9,12 +9,12 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use url::Url;
 
+use crate::crawl::canon::write_host_key;
 use crate::crawl::frontier::{Fingerprint, FrontierCounts, Lease, Politeness, Request};
 
 /// End of a linked list in the slab.
@@ -263,7 +263,7 @@ impl Scheduler {
             }
         });
         let mut name = std::mem::take(&mut self.host_buf);
-        host_key(&req.url, &mut name);
+        write_host_key(&req.url, &mut name);
         let host = self.host_id(&name);
         self.host_buf = name;
         let idx = self.alloc(Slot::new(key, req, referer));
@@ -555,14 +555,6 @@ fn next(counter: &mut u64) -> u64 {
     let n = *counter;
     *counter += 1;
     n
-}
-
-/// `"host:port"`, port explicit, like `crawl::canon::host_key` (kept here so the stores do
-/// not allocate a key per push).
-fn host_key(url: &Url, out: &mut String) {
-    out.clear();
-    out.push_str(url.host_str().unwrap_or(""));
-    let _ = write!(out, ":{}", url.port_or_known_default().unwrap_or(0));
 }
 
 #[cfg(test)]
