@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
-from .net import HOST, bound_socket
+from .net import HOST, bound_socket, wait_serving
 
 
 class HttpbinServer:
@@ -50,24 +49,15 @@ class HttpbinServer:
             stderr=subprocess.PIPE,
         )
         try:
-            self._wait_ready(timeout)
+            wait_serving(self.proc, self._probe, f"gunicorn httpbin on {self.base}", timeout)
         except BaseException:
             self.close()
             raise
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"gunicorn httpbin exited with {self.proc.returncode}: {err}")
-            try:
-                with urllib.request.urlopen(self.url("/get"), timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError(f"httpbin not ready on {self.base} after {timeout}s")
+    def _probe(self) -> None:
+        with urllib.request.urlopen(self.url("/get"), timeout=2) as r:
+            if r.status != 200:
+                raise OSError(f"httpbin answered {r.status}")
 
     def url(self, path: str = "/") -> str:
         return self.base + path

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
+from collections.abc import Callable
 
 HOST = "127.0.0.1"
 
@@ -44,3 +46,21 @@ def is_loopback(host: str) -> bool:
     """Proxies only ever connect to loopback targets (the project's network rule)."""
     h = host.strip("[]").lower()
     return h in ("localhost", "::1") or h.startswith("127.")
+
+
+def wait_serving(
+    proc: subprocess.Popen[bytes], probe: Callable[[], object], name: str, timeout: float
+) -> None:
+    """Wait until `probe()` stops raising OSError; fail with the server's stderr if `proc`
+    exits first, or after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"{name} exited with {proc.returncode}: {err}")
+        try:
+            probe()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{name} not ready after {timeout}s")

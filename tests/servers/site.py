@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from .net import HOST, bound_socket
+from .net import HOST, bound_socket, wait_serving
 from .sitegen import CONTROL_PREFIX, META_PATHS, OFFSITE_HOST, Resource, Site, canonical_target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -261,23 +261,12 @@ class SiteServer(Origin):
             stderr=subprocess.PIPE,
         )
         try:
-            self._wait_ready(timeout)
+            wait_serving(
+                self.proc, lambda: self._get("/__log"), f"site server on {self.base}", timeout
+            )
         except BaseException:
             self.close()
             raise
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"site server exited with {self.proc.returncode}: {err}")
-            try:
-                self._get("/__log")
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError(f"site server not ready on {self.base} after {timeout}s")
 
     def _get(self, path: str) -> Any:
         # no proxies from the environment: the control door is loopback only
