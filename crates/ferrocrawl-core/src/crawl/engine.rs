@@ -161,6 +161,8 @@ pub fn start<F: Frontier>(
         max_wait: MAX_RETRY_WAIT,
         ..RetryPolicy::default()
     };
+    let mut frontier = frontier;
+    frontier.attach_stats(stats.clone());
     let ctx = Arc::new(Ctx { client, retry, cfg, stats, robots });
     let driver = Driver {
         produced: frontier.counts().done,

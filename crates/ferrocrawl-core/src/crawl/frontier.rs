@@ -1,14 +1,16 @@
 //! The frontier's interface: what a queued request and a lease are, and the operations every
-//! store (memory, SQLite, later Redis) offers the engine. The stores live in `crawl::store`.
+//! store (memory, SQLite, Redis) offers the engine. The stores live in `crawl::store`.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use url::Url;
 
+use super::stats::Stats;
 use crate::Result;
 
-pub use super::store::{MemoryFrontier, SqliteFrontier};
+pub use super::store::{MemoryFrontier, RedisFrontier, SqliteFrontier};
 
 /// 64-bit fingerprint of a canonical URL (computed by the caller, see `crawl::canon`).
 pub type Fingerprint = u64;
@@ -68,9 +70,10 @@ pub struct Politeness {
 }
 
 /// One crawl's queue, seen-set and per-host politeness. The engine owns it (one task, &mut
-/// self, no lock). Methods are async so a Redis store can implement the same trait later.
+/// self, no lock). Methods are async for the Redis store's round trips.
 pub trait Frontier: Send + 'static {
-    /// Queues each request whose fingerprint was never seen; returns how many were new.
+    /// Queues each request whose fingerprint was never seen; returns how many were new (0
+    /// from a store that sends pushes in batches and learns that later).
     fn push(&mut self, reqs: Vec<(Fingerprint, Request)>) -> impl Future<Output = Result<usize>> + Send;
     /// Up to `max` leases whose host is ready at `now`: fewer than per_host in flight on the
     /// host, `delay` (or the host's own delay) passed since the host's last start, host not
@@ -100,7 +103,11 @@ pub trait Frontier: Send + 'static {
     fn set_host_delay(&mut self, host: &str, delay: Duration);
     /// 429/503 Retry-After: no start on `host` before `until` (the latest `until` wins).
     fn back_off(&mut self, host: &str, until: Instant);
+    /// A shared store counts the whole crawl: queued, seen and done over all workers, and
+    /// every lease out anywhere as unacked, so each worker's crawl ends with the crawl's.
     fn counts(&self) -> FrontierCounts;
     /// Make everything durable (called on stop and at the end).
     fn flush(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// The crawl's counters, for a shared store to add to the crawl-wide ones.
+    fn attach_stats(&mut self, _stats: Arc<Stats>) {}
 }

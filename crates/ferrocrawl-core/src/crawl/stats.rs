@@ -24,6 +24,8 @@ pub struct Stats {
     pub queued: AtomicU64,
     pub in_flight: AtomicU64,
     tables: Mutex<Tables>,
+    /// The whole crawl's figures, from a shared frontier (empty otherwise).
+    crawl: Mutex<Vec<(String, u64)>>,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +51,8 @@ pub struct Snapshot {
     pub errors: Vec<(String, u64)>,
     pub statuses: Vec<(u16, u64)>,
     pub hosts: Vec<(String, u64)>,
+    /// The whole crawl's figures when workers share it through Redis, else empty.
+    pub crawl: Vec<(String, u64)>,
 }
 
 impl Snapshot {
@@ -76,6 +80,7 @@ impl Default for Stats {
             queued: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             tables: Mutex::new(Tables::default()),
+            crawl: Mutex::new(Vec::new()),
         }
     }
 }
@@ -100,6 +105,10 @@ impl Stats {
         *t.hosts.entry(if known { host.to_owned() } else { "(other)".to_owned() }).or_default() += 1;
     }
 
+    pub fn set_crawl_wide(&self, figures: Vec<(String, u64)>) {
+        *self.crawl.lock().unwrap_or_else(PoisonError::into_inner) = figures;
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let t = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
@@ -117,6 +126,7 @@ impl Stats {
             errors: t.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             statuses: t.statuses.iter().map(|(k, v)| (*k, *v)).collect(),
             hosts: t.hosts.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            crawl: self.crawl.lock().unwrap_or_else(PoisonError::into_inner).clone(),
         }
     }
 }
