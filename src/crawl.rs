@@ -14,7 +14,7 @@ use url::Url;
 
 use ferrocrawl_core::crawl::frontier::Politeness;
 use ferrocrawl_core::crawl::policy::{domain_of, pattern, Regex};
-use ferrocrawl_core::crawl::store::{MemoryFrontier, SqliteFrontier};
+use ferrocrawl_core::crawl::store::{MemoryFrontier, RedisFrontier, SqliteFrontier};
 use ferrocrawl_core::crawl::{self, CrawlConfig, CrawlHandle, Follow, Policy, Rules, Value};
 use ferrocrawl_core::{Client, Error};
 
@@ -41,6 +41,7 @@ struct Prepared {
 enum Store {
     Memory(MemoryFrontier),
     Sqlite(SqliteFrontier),
+    Redis(RedisFrontier),
 }
 
 /// Shared with the batch futures, which hold no Python objects.
@@ -154,7 +155,8 @@ impl Crawler {
     #[pyo3(signature = (
         start_urls, *, max_pages=None, max_depth=None, allowed_domains=None, allow=None, deny=None,
         follow=None, extract=None, concurrency=64, per_host=8, delay=0.0, rate=None, robots=true,
-        sitemaps=false, retries=2, state=None, session=None, **client_options,
+        sitemaps=false, retries=2, state=None, frontier=None, name=None, session=None,
+        **client_options,
     ))]
     fn new(
         py: Python<'_>,
@@ -174,6 +176,8 @@ impl Crawler {
         sitemaps: bool,
         retries: u32,
         state: Option<PathBuf>,
+        frontier: Option<String>,
+        name: Option<String>,
         session: Option<Py<ClientSession>>,
         client_options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
@@ -186,6 +190,17 @@ impl Crawler {
             }
         };
         check(concurrency > 0, "concurrency", "must be at least 1")?;
+        check(
+            frontier.is_none() || state.is_none(),
+            "state",
+            "goes without frontier= (a Redis frontier keeps the state itself)",
+        )?;
+        check(
+            frontier.is_none() || name.is_some(),
+            "name",
+            "is required with frontier= (the crawl's key prefix)",
+        )?;
+        check(frontier.is_some() || name.is_none(), "name", "goes with frontier=")?;
         check(per_host > 0, "per_host", "must be at least 1")?;
         check(
             rate.is_none_or(|r| r.is_finite() && r > 0.0),
@@ -234,11 +249,18 @@ impl Crawler {
             ..CrawlConfig::default()
         };
         let politeness = Politeness { per_host, delay: cfg.delay };
-        let store = match state {
-            None => Store::Memory(MemoryFrontier::new(politeness)),
-            Some(path) => Store::Sqlite(
+        let store = match (state, frontier) {
+            (Some(path), _) => Store::Sqlite(
                 py.detach(|| SqliteFrontier::open(&path, politeness)).map_err(|e| errors::to_py(py, e))?,
             ),
+            (None, Some(url)) => {
+                let name = name.unwrap_or_default();
+                let open = RedisFrontier::open(&url, &name, politeness);
+                Store::Redis(
+                    py.detach(|| runtime::handle().block_on(open)).map_err(|e| errors::to_py(py, e))?,
+                )
+            }
+            (None, None) => Store::Memory(MemoryFrontier::new(politeness)),
         };
         Ok(Crawler {
             state: State::Prepared(Box::new(Prepared { client, cfg, start, store })),
@@ -354,6 +376,9 @@ impl Crawler {
         d.set_item("errors", s.errors.into_py_dict(py)?)?;
         d.set_item("status", s.statuses.into_py_dict(py)?)?;
         d.set_item("hosts", s.hosts.into_py_dict(py)?)?;
+        if !s.crawl.is_empty() {
+            d.set_item("crawl", s.crawl.into_py_dict(py)?)?;
+        }
         Ok(d)
     }
 }
@@ -370,6 +395,7 @@ impl Crawler {
             let handle = match store {
                 Store::Memory(f) => spawn(client, cfg, f, start, added),
                 Store::Sqlite(f) => spawn(client, cfg, f, start, added),
+                Store::Redis(f) => spawn(client, cfg, f, start, added),
             };
             self.state = State::Running(handle);
         }

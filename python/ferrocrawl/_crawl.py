@@ -40,7 +40,9 @@ def crawl(start_urls: str | Iterable[str], **options: Any) -> Crawler:
     selecting the hrefs to follow), ``extract`` (name -> CSS, ``xpath:...`` or ``re:...``;
     a one-element list for all matches), ``concurrency``, ``per_host``, ``delay``, ``rate``,
     ``robots``, ``sitemaps``, ``retries``, ``state`` (a file: the crawl resumes where it
-    stopped), ``session`` (a ClientSession to fetch with), and any ``ClientSession`` option
-    (``headers``, ``user_agent``, ``proxy``, ``timeout``, ``ssl``, ``max_body_size``...).
+    stopped), ``frontier`` and ``name`` (``frontier="redis://host:port/0", name="docs"``:
+    one crawl shared by every process started with the same two), ``session`` (a
+    ClientSession to fetch with), and any ``ClientSession`` option (``headers``,
+    ``user_agent``, ``proxy``, ``timeout``, ``ssl``, ``max_body_size``...).
     """
     return Crawler(start_urls, **options)

@@ -342,6 +342,8 @@ class Crawler:
         sitemaps: bool = False,
         retries: int = 2,
         state: str | os.PathLike[str] | None = None,
+        frontier: str | None = None,
+        name: str | None = None,
         session: ClientSession | None = None,
         **client_options: Any,
     ) -> Crawler: ...
