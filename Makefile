@@ -59,9 +59,10 @@ build-release:  ## build the extension in place with the full release profile (L
 install: system-deps deps build  ## Debian packages, dev extras and the extension, ready for `make test`
 
 # Debian packages the tests and benchmarks use: the PostgreSQL HTML docs (the selector
-# corpus), nginx and wrk (benchmarks). Installed only when missing, with apt-get (through
-# sudo unless root).
-SYSTEM_PACKAGES := postgresql-doc-15 nginx-light wrk
+# corpus), nginx and wrk (benchmarks), redis-server (the shared crawl frontier's tests and
+# benchmark; it pulls redis-tools: redis-cli). Installed only when missing, with apt-get
+# (through sudo unless root).
+SYSTEM_PACKAGES := postgresql-doc-15 nginx-light wrk redis-server
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: system-deps

@@ -12,6 +12,10 @@ Fixtures:
                       and its offsite origin on 127.0.0.2; one server per session, its log
                       and config reset for each test
     delay_site        a 6-page site whose robots.txt says Crawl-delay: 1 (reset per test)
+    redis_server      a private redis-server (appendonly) on 127.0.0.1: one per session,
+                      started again if a test stopped it, FLUSHALL before each test
+    redis_cluster     three cluster-enabled redis-servers (3 masters, no replicas): one per
+                      session, FLUSHALL on every master before each test
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from tests.servers import (
     Socks5Proxy,
     TlsServer,
 )
+from tests.servers.redis import RedisCluster, RedisServer
 from tests.servers.site import Origin, SiteServer
 from tests.servers.state import ServerState
 
@@ -123,3 +128,29 @@ def delay_site_server() -> Iterator[SiteServer]:
 def delay_site(delay_site_server: SiteServer) -> SiteServer:
     delay_site_server.reset()
     return delay_site_server
+
+
+@pytest.fixture(scope="session")
+def redis_session() -> Iterator[RedisServer]:
+    with RedisServer(appendonly=True) as srv:
+        yield srv
+
+
+@pytest.fixture
+def redis_server(redis_session: RedisServer) -> RedisServer:
+    """The session's redis-server, running (a test may have stopped or killed it) and empty."""
+    redis_session.start()
+    redis_session.cli("FLUSHALL")
+    return redis_session
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_session() -> Iterator[RedisCluster]:
+    with RedisCluster(masters=3) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def redis_cluster(redis_cluster_session: RedisCluster) -> RedisCluster:
+    redis_cluster_session.flushall()
+    return redis_cluster_session

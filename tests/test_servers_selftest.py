@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import socket
 import ssl
 import struct
 import time
@@ -20,6 +21,7 @@ import pytest_asyncio
 from tests.servers import closed_port
 from tests.servers.codecs_available import ENCODERS
 from tests.servers.notebook import run_notebook
+from tests.servers.redis import RedisServer
 from tests.servers.routes_content import (
     BOMB_SIZE,
     CHARSET_PAGES,
@@ -363,3 +365,56 @@ def test_notebook_top_level_await(server):
     ]
     out = run_notebook(cells)
     assert out[1].strip() == "status 200 ferrocrawl", out
+
+
+# ---- redis-server (the shared crawl frontier's store) -----------------------------------------
+
+
+def test_redis_server_set_get_and_restart_keeps_the_aof(redis_server):
+    assert redis_server.url == f"redis://127.0.0.1:{redis_server.port}/0"
+    assert redis_server.cli("DBSIZE") == "0"  # the fixture empties it for each test
+    assert redis_server.cli("SET", "k", "v 1") == "OK"
+    assert redis_server.cli("RPUSH", "q", "a", "b") == "2"
+    port = redis_server.port
+    redis_server.restart(down=0.2)
+    assert redis_server.port == port
+    assert redis_server.cli("GET", "k") == "v 1"
+    assert redis_server.cli("LRANGE", "q", "0", "-1") == "a\nb"
+    assert redis_server.info("persistence")["aof_enabled"] == "1"
+
+
+def test_redis_server_kill_refuses_connections_then_start(redis_server):
+    redis_server.cli("SET", "k", "v")
+    time.sleep(1.2)  # appendfsync everysec: on disk within a second
+    redis_server.kill()
+    assert not redis_server.running
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", redis_server.port), timeout=1).close()
+    redis_server.start()  # the fixture would do it for the next test too
+    assert redis_server.cli("GET", "k") == "v"
+
+
+def test_redis_server_without_aof_restart_saves_rdb():
+    with RedisServer(appendonly=False) as r:
+        r.cli("SET", "k", "v")
+        r.restart()
+        assert r.cli("GET", "k") == "v"
+        assert r.info("persistence")["aof_enabled"] == "0"
+    assert not r.dir.exists()  # close() removes the data directory
+
+
+def test_redis_cluster_ok_and_keys_spread_over_masters(redis_cluster):
+    addrs = redis_cluster.url.removeprefix("redis+cluster://").split(",")
+    assert addrs == [f"127.0.0.1:{p}" for p in redis_cluster.ports] and len(addrs) == 3
+    for node in redis_cluster.nodes:
+        info = node.cli("CLUSTER", "INFO")
+        assert "cluster_state:ok" in info and "cluster_known_nodes:3" in info
+        assert node.cli("DBSIZE") == "0"
+    for i in range(30):
+        assert redis_cluster.cli("SET", f"key{i}", i) == "OK"
+    assert [redis_cluster.cli("GET", f"key{i}") for i in range(30)] == [str(i) for i in range(30)]
+    per_node = [int(n.cli("DBSIZE")) for n in redis_cluster.nodes]
+    assert sum(per_node) == 30 and all(n > 0 for n in per_node), per_node
+    # a hash tag keeps keys on one slot, as the frontier's fc:{name} keys are
+    slots = {redis_cluster.cli("CLUSTER", "KEYSLOT", f"fc:{{docs}}:{k}") for k in "abc"}
+    assert len(slots) == 1

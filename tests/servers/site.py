@@ -8,8 +8,8 @@ contact. Every request is logged; tests read the log over HTTP.
     ... crawl ...
     site.fetched()                       # Counter of canonical targets fetched on the site
     assert site.fetched() == Counter(site.expected())    # exactly the reachable set, once each
-    site.requests()                      # [{"method", "target", "host", "origin", "start",
-                                         #   "end", "status"}, ...] in arrival order
+    site.requests()                      # [{"method", "target", "host", "agent", "origin",
+                                         #   "start", "end", "status"}, ...] in arrival order
     site.max_in_flight()                 # most requests in flight at once on the site origin
                                          # (pages other than /slow/ are answered without
                                          # yielding unless page_delay is configured)
@@ -119,6 +119,7 @@ def build_app(state: _State) -> Any:
             "method": request.method,
             "target": raw,
             "host": request.headers.get("Host"),
+            "agent": request.headers.get("User-Agent"),  # tells crawl workers apart
             "origin": origin,
             "start": time.monotonic(),
             "end": None,
