@@ -12,8 +12,21 @@
     get_many           ferrocrawl ClientSession.get_many of a URL list (--urls: what the
                        aiohttp crawler found), every body read: the ceiling, fetching only
 
+One worker of a crawl shared through Redis (bench/crawl.py --frontier redis runs N of them):
+    ferrocrawl.crawl --frontier redis://... --name NAME [--per-host N]
+                       the same loop with frontier=, name= (per_host is crawl-wide there)
+    scrapy-redis --frontier redis://... --name NAME
+                       RedisSpider (start URL read from the list NAME:start_urls, which the
+                       caller fills) with scrapy_redis's Scheduler (FIFO queue) and
+                       RFPDupeFilter, following every same-host link with LinkExtractor,
+                       SCHEDULER_PERSIST (one worker closing must not drop the shared queue);
+                       a worker closes after MAX_IDLE_TIME_BEFORE_CLOSE s without a response
+                       (scrapy-redis has no end-of-crawl signal), so its t_end is its last
+                       response, not its exit
+
 Prints one JSON line: pages (distinct URLs fetched), responses, ok (status 200), errors,
-seconds, pages_per_s (pages / seconds), or
+seconds, pages_per_s (pages / seconds), t_start/t_end (time.time(): the shared-frontier workers
+of one run are timed from the first start to the last end), or
 {"error": ...} with exit status 2 when the peer cannot run (ferrocrawl.crawl not there yet).
 --urls-out writes the URLs the peer fetched, one a line, after the clock stops.
 """
@@ -38,14 +51,25 @@ Result = dict[str, Any]
 # ---- ferrocrawl ------------------------------------------------------------------------------
 
 
-async def ferrocrawl_crawl(start: str, conc: int) -> tuple[Result, list[str]]:
+async def ferrocrawl_crawl(
+    start: str,
+    conc: int,
+    frontier: str | None = None,
+    name: str | None = None,
+    per_host: int | None = None,
+) -> tuple[Result, list[str]]:
     import ferrocrawl
 
     crawl = ferrocrawl.crawl  # AttributeError until the crawler lands: reported as n/a
+    options: dict[str, Any] = {"concurrency": conc, "per_host": per_host or conc, "robots": False}
+    if frontier:
+        options.update(frontier=frontier, name=name)
     pages = ok = errors = 0
     urls: list[str] = []
+    t_start = time.time()
     t0 = time.perf_counter()
-    async for page in crawl([start], concurrency=conc, per_host=conc, robots=False):
+    crawler = crawl([start], **options)
+    async for page in crawler:
         pages += 1
         if page.status == 200:
             ok += 1
@@ -53,7 +77,11 @@ async def ferrocrawl_crawl(start: str, conc: int) -> tuple[Result, list[str]]:
             errors += 1
         urls.append(page.url)
     dt = time.perf_counter() - t0
-    return {"responses": pages, "ok": ok, "errors": errors, "seconds": dt}, urls
+    res: Result = {"responses": pages, "ok": ok, "errors": errors, "seconds": dt}
+    res.update(t_start=t_start, t_end=time.time())
+    if frontier:
+        res["crawl"] = crawler.stats.get("crawl")
+    return res, urls
 
 
 async def ferrocrawl_get_many(urls: list[str], conc: int) -> tuple[Result, list[str]]:
@@ -207,19 +235,106 @@ def scrapy_crawl(start: str, conc: int) -> tuple[Result, list[str]]:
     return res, urls
 
 
+# ---- scrapy-redis (one worker of a crawl shared through Redis) ------------------------------
+
+
+def scrapy_redis_crawl(
+    start: str, conc: int, redis_url: str, name: str
+) -> tuple[Result, list[str]]:
+    os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
+    from scrapy import Request, signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.http import TextResponse
+    from scrapy.linkextractors import LinkExtractor
+    from scrapy_redis.spiders import RedisSpider
+
+    host = urlsplit(start).hostname
+    netloc = urlsplit(start).netloc
+    links = LinkExtractor(allow_domains=[netloc])
+
+    class SiteSpider(RedisSpider):
+        allowed_domains = (host,)
+        redis_key = f"{name}:start_urls"
+
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            self.spider_idle_start_time = int(time.time())  # idle since start, not import
+
+        def parse(self, response: Any, **kw: Any) -> Any:
+            self.spider_idle_start_time = int(time.time())  # idle = no response for a while
+            if isinstance(response, TextResponse):
+                response.xpath("//title/text()").get()
+                for link in links.extract_links(response):
+                    yield Request(link.url, callback=self.parse)
+
+    SiteSpider.name = name  # the scheduler's keys: NAME:requests, NAME:dupefilter
+    settings = {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.FifoQueue",  # BFS, as the scrapy peer
+        "SCHEDULER_PERSIST": True,
+        "REDIS_URL": redis_url,
+        "MAX_IDLE_TIME_BEFORE_CLOSE": 2,
+        "CONCURRENT_REQUESTS": conc,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": conc,
+        "ROBOTSTXT_OBEY": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_LEVEL": "ERROR",
+        "TELNETCONSOLE_ENABLED": False,
+    }
+    proc = CrawlerProcess(settings=settings)
+    crawler = proc.create_crawler(SiteSpider)
+    urls: list[str] = []
+    last = [0.0]
+
+    def on_response(response: Any, **kw: Any) -> None:
+        urls.append(response.url)
+        last[0] = time.time()
+
+    crawler.signals.connect(on_response, signal=signals.response_received)
+    t_start = time.time()
+    proc.crawl(crawler)
+    proc.start()
+    s = crawler.stats.get_stats()
+    t_end = last[0] or t_start
+    res = {
+        "responses": s.get("response_received_count", 0),
+        "ok": s.get("downloader/response_status_count/200", 0),
+        "errors": s.get("downloader/exception_count", 0),
+        "bytes": s.get("downloader/response_bytes", 0),
+        "seconds": t_end - t_start,
+        "t_start": t_start,
+        "t_end": t_end,
+        "exit_s": time.time() - t_start,
+    }
+    return res, urls
+
+
 PEERS = ["ferrocrawl.crawl", "aiohttp+lxml", "scrapy", "get_many"]
+FRONTIER_PEERS = ["ferrocrawl.crawl", "scrapy-redis"]  # --frontier redis://...
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("peer", choices=PEERS)
+    ap.add_argument("peer", choices=[*PEERS, "scrapy-redis"])
     ap.add_argument("--start", required=True)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--urls", help="get_many: the URL list to fetch")
     ap.add_argument("--urls-out", help="write the fetched URLs here")
+    ap.add_argument(
+        "--frontier", help="a shared crawl's Redis URL (ferrocrawl.crawl, scrapy-redis)"
+    )
+    ap.add_argument("--name", help="the shared crawl's name (its Redis keys)")
+    ap.add_argument("--per-host", type=int, help="ferrocrawl.crawl per_host (default: concurrency)")
     a = ap.parse_args()
+    if (a.peer == "scrapy-redis" or a.frontier) and not (a.frontier and a.name):
+        ap.error("a shared crawl needs --frontier and --name")
+    if a.frontier and a.peer not in FRONTIER_PEERS:
+        ap.error(f"--frontier: one of {FRONTIER_PEERS}")
     try:
-        if a.peer == "scrapy":
+        if a.peer == "scrapy-redis":
+            res, urls = scrapy_redis_crawl(a.start, a.concurrency, a.frontier, a.name)
+        elif a.peer == "scrapy":
             res, urls = scrapy_crawl(a.start, a.concurrency)
         elif a.peer == "get_many":
             if not a.urls:
@@ -229,7 +344,9 @@ def main() -> int:
         elif a.peer == "aiohttp+lxml":
             res, urls = asyncio.run(aiohttp_lxml(a.start, a.concurrency))
         else:
-            res, urls = asyncio.run(ferrocrawl_crawl(a.start, a.concurrency))
+            res, urls = asyncio.run(
+                ferrocrawl_crawl(a.start, a.concurrency, a.frontier, a.name, a.per_host)
+            )
     except (ImportError, AttributeError) as e:
         print(json.dumps({"peer": a.peer, "error": f"{type(e).__name__}: {e}"}))
         return 2

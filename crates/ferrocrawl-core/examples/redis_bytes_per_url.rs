@@ -45,8 +45,9 @@ async fn main() {
         let reqs = chunk
             .iter()
             .map(|i| {
-                let url = Url::parse(&format!("http://host{}.example/section/{}/page-{i}.html", i % HOSTS, i / 97))
-                    .expect("valid URL");
+                let url =
+                    Url::parse(&format!("http://host{}.example/section/{}/page-{i}.html", i % HOSTS, i / 97))
+                        .expect("valid URL");
                 (fingerprint(&url), Request::new(url, 1))
             })
             .collect();

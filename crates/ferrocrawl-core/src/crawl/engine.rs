@@ -36,6 +36,8 @@ use crate::{charset, Client, Error, RequestSpec, Response, Result};
 const RETRY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// Bodies at least this large are analysed on the blocking pool, not a runtime worker.
 const BLOCKING_ANALYSIS_BYTES: usize = 256 * 1024;
+/// Finished tasks handled in one turn of the driver's loop (then it schedules again).
+const MAX_OUTPUTS_AT_ONCE: usize = 64;
 /// How long a robots.txt is used before it is fetched again (RFC 9309: at most 24 h).
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 /// First wait before asking again for a robots.txt that was unavailable; doubles per wait.
@@ -244,6 +246,7 @@ impl<F: Frontier> Driver<F> {
         loop {
             self.flush_acks().await?;
             self.schedule().await?;
+            self.frontier.sync().await?;
             self.publish_counts();
             if self.pages.is_some() && self.is_over() {
                 self.pages = None; // the consumer sees the end once it has taken every page
@@ -266,20 +269,30 @@ impl<F: Frontier> Driver<F> {
                         return self.frontier.flush().await;
                     }
                 },
-                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => match joined {
-                    Ok(output) => self.output(output).await?,
-                    // Fetch tasks catch their own panics; a robots or sitemap task that
-                    // panicked leaves its host parked, which is a bug worth stopping for.
-                    Err(e) if e.is_panic() => {
-                        return Err(Error::Internal { reason: panic_message(e) });
+                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
+                    self.joined(joined).await?;
+                    // Every other finished task too, before the next pop: a shared store then
+                    // sends the links and finished fetches of many pages in one round trip.
+                    for _ in 1..MAX_OUTPUTS_AT_ONCE {
+                        let Some(joined) = self.tasks.try_join_next() else { break };
+                        self.joined(joined).await?;
                     }
-                    Err(_) => {}
-                },
+                }
                 Ok(permit) = async { pages.expect("wants_permit implies a channel").reserve_owned().await }, if want_permit => {
                     self.permits.push(permit);
                 }
                 () = sleep_until(wake), if wake.is_some() => {}
             }
+        }
+    }
+
+    async fn joined(&mut self, joined: std::result::Result<Output, tokio::task::JoinError>) -> Result<()> {
+        match joined {
+            Ok(output) => self.output(output).await,
+            // Fetch tasks catch their own panics; a robots or sitemap task that panicked
+            // leaves its host parked, which is a bug worth stopping for.
+            Err(e) if e.is_panic() => Err(Error::Internal { reason: panic_message(e) }),
+            Err(_) => Ok(()),
         }
     }
 

@@ -106,8 +106,15 @@ pub trait Frontier: Send + 'static {
     /// A shared store counts the whole crawl: queued, seen and done over all workers, and
     /// every lease out anywhere as unacked, so each worker's crawl ends with the crawl's.
     fn counts(&self) -> FrontierCounts;
-    /// Make everything durable (called on stop and at the end).
+    /// Make everything durable (called on stop and at the end, once the consumer has seen the
+    /// end: a shared store gives back the leases still held, as they were never delivered).
     fn flush(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// Sends what a shared store buffers (pushes, finished fetches) without waiting for the
+    /// next pop: the engine calls it when it will not pop soon, so the host slots of finished
+    /// fetches are free for other workers while this one waits for its consumer.
+    fn sync(&mut self) -> impl Future<Output = Result<()>> + Send {
+        std::future::ready(Ok(()))
+    }
     /// The crawl's counters, for a shared store to add to the crawl-wide ones.
     fn attach_stats(&mut self, _stats: Arc<Stats>) {}
 }

@@ -145,7 +145,7 @@ impl SqliteFrontier {
     }
 
     /// Waits until everything sent so far is committed.
-    async fn sync(&self) -> Result<()> {
+    async fn committed(&self) -> Result<()> {
         let (tx, rx) = oneshot::channel();
         self.send(Op::Sync(tx))?;
         match rx.await {
@@ -225,7 +225,7 @@ impl Frontier for SqliteFrontier {
         if !seqs.is_empty() {
             self.send(Op::Done(seqs))?;
         }
-        self.sync().await
+        self.committed().await
     }
 
     fn set_host_delay(&mut self, host: &str, delay: Duration) {
@@ -241,7 +241,7 @@ impl Frontier for SqliteFrontier {
     }
 
     async fn flush(&mut self) -> Result<()> {
-        self.sync().await
+        self.committed().await
     }
 }
 

@@ -483,6 +483,10 @@ impl Frontier for RedisFrontier {
         Ok(())
     }
 
+    async fn sync(&mut self) -> Result<()> {
+        self.send_pending().await
+    }
+
     async fn ack(&mut self, lease_ids: &[u64]) -> Result<()> {
         self.send_pending().await?;
         let mut by_part: HashMap<usize, Vec<String>> = HashMap::new();
@@ -533,7 +537,21 @@ impl Frontier for RedisFrontier {
         }
     }
 
+    /// Also gives back the leases this worker still holds (the engine calls this once the
+    /// consumer has seen the end, so they were never delivered): other workers take them at
+    /// once instead of after the lease timeout.
     async fn flush(&mut self) -> Result<()> {
+        let held: Vec<Held> = self
+            .shared
+            .leases
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        for h in held {
+            self.parts[h.part].pending.requeue.push((h.id, 0, Vec::new()));
+        }
         self.send_pending().await?;
         self.shared.sync_stats().await
     }
@@ -738,6 +756,21 @@ mod tests {
         let mut urls: Vec<_> = lb.iter().map(|l| l.req.url.to_string()).collect();
         urls.sort();
         assert_eq!(urls, ["http://x.test/1", "http://x.test/2"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_that_ends_gives_its_leases_back_at_once() {
+        let server = Server::start();
+        let mut a = RedisFrontier::open(&server.url(""), "t", polite(8)).await.unwrap();
+        let mut b = RedisFrontier::open(&server.url(""), "t", polite(8)).await.unwrap();
+        a.push(reqs(&["http://x.test/1", "http://x.test/2"])).await.unwrap();
+        let la = pop_all(&mut a, 10).await;
+        a.finish(&la[0]).await.unwrap();
+        a.flush().await.unwrap();
+        poll_now(&mut b);
+        let lb = b.pop(Instant::now(), 10).await.unwrap();
+        assert_eq!(lb.len(), 2, "both back, the finished one too (it was never acked)");
+        assert_eq!(a.counts().in_flight, 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

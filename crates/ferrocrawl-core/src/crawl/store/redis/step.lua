@@ -22,7 +22,7 @@
 --   politeness  (kind 'd' delay | 'b' back off, host, ms)
 --   push        (request, seen_args seen-set arguments: bucket + member, or Bloom bit offsets)
 --   finish      (lease id)
---   requeue     (lease id, wait ms, request)
+--   requeue     (lease id, wait ms, request; empty: the leased one)
 --   ack         (lease id)
 --   renew       (lease id)
 -- Returns {now, next ready (ms, -1: none), queued, leased, seen, done, new, id, request, ...}.
@@ -145,9 +145,13 @@ end
 for _ = 1, section() do
   local id, wait, request = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   i = i + 3
-  local _, held = take(id)
-  -- An unknown lease expired and went back already: the request is queued once.
-  if held ~= nil then requeue(request, held, wait) end
+  local stored, held = take(id)
+  -- An unknown lease expired and went back already: the request is queued once. An empty
+  -- request gives the lease back as it was leased.
+  if stored then
+    if request == '' then request = stored end
+    requeue(request, held, wait)
+  end
 end
 
 for _ = 1, section() do
