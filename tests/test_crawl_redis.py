@@ -9,6 +9,8 @@ each worker ends only when nothing is queued or leased anywhere.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import os
 import signal
@@ -398,3 +400,32 @@ async def test_frontier_needs_a_name_and_excludes_state(site, redis_server, tmp_
         )
     assert redis_server.cli("DBSIZE") == "0"  # refused before touching Redis
     assert site.requests() == []
+
+
+async def _crawl_urls(*args: Any, **kw: Any) -> list[str]:
+    return [str(page.url) async for page in ferrocrawl.crawl(*args, **kw)]
+
+
+async def test_delay_holds_across_workers(site, redis_server):
+    # two workers, one host: their request starts together are still `delay` apart
+    start = [site.url(f"/missing/{i}") for i in range(6)]
+    name = crawl_name()
+    kw = dict(frontier=redis_server.url, name=name, delay=0.3, robots=False, follow=False)
+    a, b = await asyncio.gather(_crawl_urls(start, **kw), _crawl_urls(start, **kw))
+    assert sorted(a + b) == sorted(start)
+    starts = sorted(r["start"] for r in site.requests())
+    assert len(starts) == 6
+    gaps = [y - x for x, y in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.27, gaps
+
+
+async def test_robots_crawl_delay_holds_across_workers(delay_site, redis_server):
+    kw = dict(frontier=redis_server.url, name=crawl_name(), per_host=4)
+    a, b = await asyncio.gather(
+        _crawl_urls(delay_site.url("/"), **kw), _crawl_urls(delay_site.url("/"), **kw)
+    )
+    assert not set(a) & set(b)
+    starts = sorted(r["start"] for r in delay_site.requests() if r["target"] != "/robots.txt")
+    assert len(starts) >= 3
+    gaps = [y - x for x, y in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.95, gaps
