@@ -118,6 +118,12 @@ bench-crawl: build-release  ## crawl benchmark vs aiohttp+lxml/Scrapy/get_many +
 	$(PYTHON) bench/crawl.py $(BENCH_ARGS)
 	$(PYTHON) bench/crawl_memory.py
 
+.PHONY: bench-redis
+bench-redis: build-release  ## one crawl shared by 1-3 workers through Redis vs scrapy-redis + bytes per URL; BENCH_ARGS=...
+	$(MAKE) deps EXTRAS="dev bench"
+	$(PYTHON) bench/crawl.py --frontier redis $(BENCH_ARGS)
+	$(PYTHON) bench/redis_frontier_memory.py
+
 .PHONY: clean
 clean:  ## remove build outputs
 	cargo clean
