@@ -2,7 +2,7 @@
 //!
 //! Exact: fingerprints as integers in `2^bits` sets per partition, sized so a set holds about
 //! 256 at the expected size. Redis keeps a set of at most 512 integers as an intset (8 bytes
-//! an entry, no pointers), so the exact set costs about 9 bytes per URL; past twice the
+//! an entry, no pointers), so the exact set costs about 10 bytes per URL; past twice the
 //! expected size sets turn into hash tables (about 60 bytes per URL), still exact.
 //!
 //! Bloom: one bitmap per partition, `k` bit offsets per fingerprint by double hashing
