@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import _ferrocrawl
+from . import _ferrocrawl, _progress
 
 
 class Crawler(_ferrocrawl.Crawler):
@@ -18,6 +18,18 @@ class Crawler(_ferrocrawl.Crawler):
     Takes the options of :func:`crawl`. Leaving ``async with`` stops the crawl and waits until
     its state (``state=``) is durable.
     """
+
+    def __new__(
+        cls, start_urls: str | Iterable[str], *, progress: bool | None = None, **options: Any
+    ) -> Crawler:
+        # With progress, an instance of the subclass that draws it: without, no Python code
+        # runs per page.
+        if _progress.wanted(progress) and not issubclass(cls, _WithProgress):
+            cls = _with_progress(cls)
+        return super().__new__(cls, start_urls, **options)  # type: ignore[return-value]
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        self._max_pages = options.get("max_pages")
 
     async def __aenter__(self) -> Crawler:
         return self
@@ -32,6 +44,38 @@ class Crawler(_ferrocrawl.Crawler):
         return self.stats
 
 
+class _WithProgress(Crawler):
+    """A crawler that shows its progress while it is iterated (see ``_progress``)."""
+
+    _shown: _progress.Progress | None = None
+
+    async def __anext__(self) -> _ferrocrawl.Page:
+        if self._shown is None:
+            self._shown = _progress.Progress(self, total=self._max_pages)
+        try:
+            return await super().__anext__()
+        except BaseException:
+            self._shown.close()
+            raise
+
+    async def aclose(self) -> None:
+        try:
+            await super().aclose()
+        finally:
+            if self._shown is not None:
+                self._shown.close()
+
+
+_PROGRESS_CLASSES: dict[type, type] = {}
+
+
+def _with_progress(cls: type[Crawler]) -> type[Crawler]:
+    """``cls`` (Crawler or a user's subclass) drawing its progress."""
+    if cls not in _PROGRESS_CLASSES:
+        _PROGRESS_CLASSES[cls] = type(f"{cls.__name__}WithProgress", (_WithProgress, cls), {})
+    return _PROGRESS_CLASSES[cls]
+
+
 def crawl(start_urls: str | Iterable[str], **options: Any) -> Crawler:
     """Crawls from ``start_urls``: ``async for page in ferrocrawl.crawl(url, ...)``.
 
@@ -42,7 +86,9 @@ def crawl(start_urls: str | Iterable[str], **options: Any) -> Crawler:
     ``robots``, ``sitemaps``, ``retries``, ``state`` (a file: the crawl resumes where it
     stopped), ``frontier`` and ``name`` (``frontier="redis://host:port/0", name="docs"``:
     one crawl shared by every process started with the same two), ``session`` (a
-    ClientSession to fetch with), and any ``ClientSession`` option (``headers``,
-    ``user_agent``, ``proxy``, ``timeout``, ``ssl``, ``max_body_size``...).
+    ClientSession to fetch with), ``progress`` (a live line on a terminal, a widget in a
+    notebook; ``None``: on when stderr is a terminal or in a notebook), and any
+    ``ClientSession`` option (``headers``, ``user_agent``, ``proxy``, ``timeout``, ``ssl``,
+    ``max_body_size``...).
     """
     return Crawler(start_urls, **options)
