@@ -543,6 +543,27 @@ impl Page {
         Py::new(py, Selector::parse_body(py, body, ct, Some(self.inner.url.clone())))
     }
 
+    /// One row for a table (a pandas DataFrame, a CSV): `url`, `status`, `depth`, `referer`,
+    /// `elapsed`, `error` (its message), `links` (how many), then the `extract=` fields.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("url", self.url())?;
+        d.set_item("status", self.status())?;
+        d.set_item("depth", self.depth())?;
+        d.set_item("referer", self.referer())?;
+        d.set_item("elapsed", self.elapsed())?;
+        let error = match &self.error {
+            Some(e) => Some(e.bind(py).str()?),
+            None => None,
+        };
+        d.set_item("error", error)?;
+        d.set_item("links", self.inner.links.len())?;
+        for (name, value) in &self.inner.data {
+            d.set_item(name, value_to_py(py, value)?)?;
+        }
+        Ok(d)
+    }
+
     fn __repr__(&self) -> String {
         match (self.status(), &self.error) {
             (Some(status), None) => {

@@ -31,6 +31,15 @@ class Crawler(_ferrocrawl.Crawler):
     def __init__(self, *args: Any, **options: Any) -> None:
         self._max_pages = options.get("max_pages")
 
+    def __repr__(self) -> str:
+        stats = self.stats
+        if not stats:
+            return f"<{type(self).__name__} not started>"
+        return (
+            f"<{type(self).__name__} {stats['pages']:,} pages, {stats['queued']:,} queued, "
+            f"{stats['in_flight']:,} in flight, {sum(stats['errors'].values()):,} errors>"
+        )
+
     async def __aenter__(self) -> Crawler:
         return self
 

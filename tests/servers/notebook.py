@@ -2,6 +2,7 @@
 
     outputs = run_notebook(["import ferrocrawl", "r = await ferrocrawl.get(URL)\\nprint(r.status)"])
     # -> list, one entry per cell, each the cell's stdout + text/plain results joined
+    nb = execute(Path("notebooks/quickstart.ipynb"))   # a notebook file: the executed notebook
 
 As a script: `python -m tests.servers.notebook IN.ipynb OUT.ipynb` executes IN into OUT.
 """
@@ -51,8 +52,16 @@ def run_notebook(cells: list[str], timeout: float = 90) -> list[str]:
     import nbformat
 
     with tempfile.TemporaryDirectory(prefix="fc-nb-") as d:
-        src, dst = Path(d, "in.ipynb"), Path(d, "out.ipynb")
+        src = Path(d, "in.ipynb")
         nbformat.write(build(cells), src)
+        nb = execute(src, timeout)
+        return [cell_text(c) for c in nb["cells"]]
+
+
+def execute(src: Path, timeout: float = 90) -> dict:  # type: ignore[type-arg]
+    """Runs the notebook file `src` in a fresh interpreter; returns the executed notebook."""
+    with tempfile.TemporaryDirectory(prefix="fc-nb-") as d:
+        dst = Path(d, "out.ipynb")
         # kernelspecs often start plain `python`: make that this interpreter
         path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
         env = dict(
@@ -73,8 +82,7 @@ def run_notebook(cells: list[str], timeout: float = 90) -> list[str]:
         )
         if proc.returncode != 0:
             raise RuntimeError(f"notebook run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-        nb = json.loads(dst.read_text())
-        return [cell_text(c) for c in nb["cells"]]
+        return json.loads(dst.read_text())  # type: ignore[no-any-return]
 
 
 def _main(src: str, dst: str) -> None:
