@@ -29,7 +29,7 @@ pub enum Error {
     #[error("invalid URL {url:?}: {reason}")]
     InvalidUrl { url: String, reason: String },
 
-    #[error("{kind} timeout after {after:?} fetching {url}")]
+    #[error("{kind} timeout after {after:?} fetching {url} (raise it with timeout=ClientTimeout(...))")]
     Timeout { url: String, kind: TimeoutKind, after: Duration },
 
     #[error("cannot connect to {url}: {reason}")]
@@ -41,13 +41,16 @@ pub enum Error {
     )]
     Tls { url: String, reason: String },
 
-    #[error("more than {max} redirects starting at {url}")]
+    #[error("more than {max} redirects starting at {url} (max_redirects= allows more)")]
     TooManyRedirects { url: String, max: usize },
 
     #[error("refused redirect from {url} to {location:?}: {reason}")]
     BadRedirect { url: String, location: String, reason: String },
 
-    #[error("body of {url} is larger than max_body_size={limit} bytes (decoded)")]
+    #[error(
+        "body of {url} is larger than max_body_size={limit} bytes (decoded); pass a larger \
+         max_body_size= to the session (or crawl) to accept it"
+    )]
     BodyTooLarge { url: String, limit: u64 },
 
     #[error("HTTP {status} {reason} for {url}")]
