@@ -429,3 +429,16 @@ async def test_robots_crawl_delay_holds_across_workers(delay_site, redis_server)
     assert len(starts) >= 3
     gaps = [y - x for x, y in itertools.pairwise(starts)]
     assert min(gaps) >= 0.95, gaps
+
+
+@pytest.mark.timeout(180)
+def test_two_workers_with_a_bloom_seen_set(small, redis_server, spawn):
+    # a false-positive rate of 1e-9 over a few hundred URLs: no page may be lost to it
+    frontier = f"{redis_server.url}?seen=bloom&expected=10000&fp_rate=0.000000001"
+    name = crawl_name()
+    workers = [spawn(frontier, name, small.url("/")) for _ in range(2)]
+    for w in workers:
+        w.finish()
+    assert_whole_site_once(small, workers)
+    layout = redis_server.cli("HGET", f"fc:{{{name}}}:meta", "seen")
+    assert layout.startswith("bloom:"), layout
