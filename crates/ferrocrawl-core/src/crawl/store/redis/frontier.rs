@@ -13,6 +13,7 @@
 //! starts with a push), there was an instant when the whole crawl was idle.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,8 @@ const LAYOUT: &str = "1";
 const POLL: Duration = Duration::from_millis(100);
 /// How often a worker adds its counters to the crawl's (at most).
 const STATS_EVERY: Duration = Duration::from_secs(1);
+/// A worker not heard of for this long is not counted among the live ones.
+const WORKER_TTL: Duration = Duration::from_secs(5);
 /// Robots delays remembered to avoid resending them on every page.
 const DELAYS_SENT: usize = 10_000;
 /// Field separator of an encoded request (a URL never holds a raw control character).
@@ -82,6 +85,7 @@ struct Part {
 struct Held {
     part: usize,
     id: String,
+    host: String,
     fetching: bool,
 }
 
@@ -102,6 +106,8 @@ struct Shared {
     /// (queued, leased, seen, done) per partition, for the crawl-wide stats.
     counts: Mutex<Vec<[u64; 4]>>,
     stats: OnceLock<Arc<Stats>>,
+    /// Live workers of the crawl (this one included), from the last stats sync.
+    workers: AtomicUsize,
     /// The counters already added to the crawl's.
     sent: Mutex<HashMap<String, u64>>,
 }
@@ -111,6 +117,8 @@ struct Shared {
 struct Extra<'a> {
     acks: &'a [String],
     renew: &'a [String],
+    /// Host slots this worker holds on the partition (host, fetching leases).
+    held: &'a [(String, usize)],
 }
 
 struct Reply {
@@ -124,12 +132,16 @@ impl Shared {
     async fn step(&self, part: usize, want: usize, pending: &Pending, extra: &Extra<'_>) -> Result<Reply> {
         let mut args: Vec<Vec<u8>> = Vec::with_capacity(16 + pending.push.len());
         let num = |n: u64| n.to_string().into_bytes();
+        let per_host = self.per_host.max(1);
+        // This worker's share of a host's slots: the others get room even while it is busy.
+        let share = per_host.div_ceil(self.workers.load(Ordering::Relaxed).max(1));
         args.extend([
-            num(self.per_host.max(1) as u64),
+            num(per_host as u64),
             num(self.delay_ms),
             num(self.lease_ms),
             num(want as u64),
             num(self.seen.args_per_push() as u64),
+            num(share as u64),
         ]);
         args.push(num(pending.politeness.len() as u64));
         for (kind, host, ms) in &pending.politeness {
@@ -146,6 +158,10 @@ impl Shared {
         for ids in [extra.acks, extra.renew] {
             args.push(num(ids.len() as u64));
             args.extend(ids.iter().map(|id| id.as_bytes().to_vec()));
+        }
+        args.push(num(extra.held.len() as u64));
+        for (host, n) in extra.held {
+            args.extend([host.as_bytes().to_vec(), num(*n as u64)]);
         }
         let key = self.parts[part].as_str();
         let values: Vec<Value> = self
@@ -178,7 +194,8 @@ impl Shared {
     async fn sync_stats(&self) -> Result<()> {
         let Some(stats) = self.stats.get() else { return Ok(()) };
         let now = local_counters(stats);
-        let mut args = vec![self.worker.clone().into_bytes(), (self.lease_ms * 3).to_string().into_bytes()];
+        let ttl = millis(WORKER_TTL).to_string().into_bytes();
+        let mut args = vec![self.worker.clone().into_bytes(), ttl];
         {
             let sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
             for (field, value) in &now {
@@ -199,6 +216,8 @@ impl Shared {
             .await?;
         *self.sent.lock().unwrap_or_else(PoisonError::into_inner) = now;
         let mut crawl: HashMap<String, u64> = reply.into_iter().collect();
+        let workers = crawl.get("workers").copied().unwrap_or(1);
+        self.workers.store(usize::try_from(workers).unwrap_or(1).max(1), Ordering::Relaxed);
         let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner).clone();
         for (i, name) in ["queued", "leased", "seen", "done"].into_iter().enumerate() {
             crawl.insert(name.to_owned(), counts.iter().map(|c| c[i]).sum());
@@ -325,6 +344,7 @@ impl RedisFrontier {
             leases: Mutex::new(HashMap::new()),
             counts: Mutex::new(vec![[0; 4]; partitions as usize]),
             stats: OnceLock::new(),
+            workers: AtomicUsize::new(1),
             sent: Mutex::new(HashMap::new()),
         });
         let background = tokio::spawn(background(Arc::downgrade(&shared), opts.lease));
@@ -353,6 +373,8 @@ impl RedisFrontier {
     /// One step on `part` with its pending operations; updates what is known of it.
     async fn call(&mut self, part: usize, want: usize, extra: &Extra<'_>) -> Result<Vec<Lease>> {
         let pending = std::mem::take(&mut self.parts[part].pending);
+        let held = if want > 0 { self.held_slots(part) } else { Vec::new() };
+        let extra = &Extra { held: &held, ..*extra };
         let reply = match self.shared.step(part, want, &pending, extra).await {
             Ok(reply) => reply,
             Err(e) => {
@@ -379,7 +401,7 @@ impl RedisFrontier {
                 });
             };
             self.next_id += 1;
-            held.insert(self.next_id, Held { part, id, fetching: true });
+            held.insert(self.next_id, Held { part, id, host: host_key(&req.url), fetching: true });
             leases.push(Lease { id: self.next_id, req });
         }
         Ok(leases)
@@ -409,6 +431,16 @@ impl RedisFrontier {
         let unchanged = self.parts.iter().zip(&before).all(|(p, seen)| p.seen == *seen);
         self.over = unchanged && idle(&self.parts);
         Ok(())
+    }
+
+    /// Fetching leases per host of `part`: the slots this worker holds there.
+    fn held_slots(&self, part: usize) -> Vec<(String, usize)> {
+        let mut slots: HashMap<&str, usize> = HashMap::new();
+        let held = self.shared.leases.lock().unwrap_or_else(PoisonError::into_inner);
+        for h in held.values().filter(|h| h.fetching && h.part == part) {
+            *slots.entry(h.host.as_str()).or_default() += 1;
+        }
+        slots.into_iter().map(|(host, n)| (host.to_owned(), n)).collect()
     }
 
     fn held_is_empty(&self) -> bool {
@@ -738,6 +770,28 @@ mod tests {
         a.pop(Instant::now(), 0).await.unwrap(); // sends the finish
         poll_now(&mut b);
         assert_eq!(b.pop(Instant::now(), 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_busy_worker_leaves_other_workers_their_share_of_a_host() {
+        let server = Server::start();
+        let mut a = RedisFrontier::open(&server.url(""), "t", polite(4)).await.unwrap();
+        let mut b = RedisFrontier::open(&server.url(""), "t", polite(4)).await.unwrap();
+        for f in [&a, &b] {
+            f.shared.workers.store(2, Ordering::Relaxed); // as the stats sync would learn
+        }
+        let urls: Vec<String> = (0..10).map(|i| format!("http://x.test/{i}")).collect();
+        a.push(reqs(&urls.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap();
+        let la = pop_all(&mut a, 10).await;
+        assert_eq!(la.len(), 2, "half of per_host=4 with two workers");
+        assert!(a.pop(Instant::now(), 10).await.unwrap().is_empty(), "a holds its share");
+        poll_now(&mut b);
+        assert_eq!(b.pop(Instant::now(), 10).await.unwrap().len(), 2);
+        a.finish(&la[0]).await.unwrap();
+        assert_eq!(a.pop(Instant::now(), 10).await.unwrap().len(), 1, "a slot of a's share freed");
+        a.shared.workers.store(1, Ordering::Relaxed); // b gone: a may use every free slot
+        a.finish(&la[1]).await.unwrap();
+        assert_eq!(a.pop(Instant::now(), 10).await.unwrap().len(), 1, "per_host still holds");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

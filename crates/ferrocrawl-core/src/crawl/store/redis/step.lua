@@ -17,14 +17,16 @@
 --   :counts    HASH   queued, leased, seen, done, lease_seq
 -- A request is "host \31 url \31 ...": the host is everything before the first \31.
 --
--- ARGV: per_host, delay_ms, lease_ms, want (leases to pop), seen_args (per push), then five
--- sections, each a count followed by its entries:
+-- ARGV: per_host, delay_ms, lease_ms, want (leases to pop), seen_args (per push), share (the
+-- most slots of one host this worker takes: per_host over the live workers, so a busy worker
+-- leaves room for the others), then sections, each a count followed by its entries:
 --   politeness  (kind 'd' delay | 'b' back off, host, ms)
 --   push        (request, seen_args seen-set arguments: bucket + member, or Bloom bit offsets)
 --   finish      (lease id)
 --   requeue     (lease id, wait ms, request; empty: the leased one)
 --   ack         (lease id)
 --   renew       (lease id)
+--   held        (host, slots this worker holds on it)
 -- Returns {now, next ready (ms, -1: none), queued, leased, seen, done, new, id, request, ...}.
 
 local base = KEYS[1]
@@ -38,6 +40,7 @@ local default_delay = tonumber(ARGV[2])
 local lease_ms = tonumber(ARGV[3])
 local want = tonumber(ARGV[4])
 local seen_args = tonumber(ARGV[5])
+local share = tonumber(ARGV[6])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -90,7 +93,7 @@ local function requeue(request, held, wait)
   if held then release(h) else wake(h) end
 end
 
-local i = 6
+local i = 7
 local function section()
   local n = tonumber(ARGV[i])
   i = i + 1
@@ -169,6 +172,15 @@ for _ = 1, section() do
   i = i + 1
 end
 
+-- What this worker may still take per host.
+local room = {}
+local full = 0 -- hosts this worker may take no more of (skipped, left in `ready`)
+for _ = 1, section() do
+  room[ARGV[i]] = share - tonumber(ARGV[i + 1])
+  if room[ARGV[i]] <= 0 then full = full + 1 end
+  i = i + 2
+end
+
 -- Leases of dead workers (not renewed in time) come back first in their host's queue.
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, 256)) do
   local request, held = take(id)
@@ -184,13 +196,19 @@ end
 
 local out = {}
 while #out < 2 * want do
-  local hosts = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, want - #out / 2)
-  if #hosts == 0 then break end
+  local hosts = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, want - #out / 2 + full)
+  local took = false
   for _, h in ipairs(hosts) do
-    local request = redis.call('LPOP', qp .. h)
-    if not request then
-      redis.call('ZREM', ready, h)
-    else
+    local request = nil
+    local allowed = (room[h] or share) > 0
+    if allowed then
+      took = true
+      request = redis.call('LPOP', qp .. h)
+      if not request then redis.call('ZREM', ready, h) end
+    end
+    if request then
+      room[h] = (room[h] or share) - 1
+      if room[h] == 0 then full = full + 1 end
       local busy = redis.call('HINCRBY', inflight, h, 1)
       local delay = tonumber(redis.call('HGET', hdelay, h) or default_delay)
       local at = now + delay
@@ -209,6 +227,7 @@ while #out < 2 * want do
       out[#out + 1] = request
     end
   end
+  if not took then break end
 end
 
 if queued ~= 0 then redis.call('HINCRBY', counts, 'queued', queued) end
