@@ -22,7 +22,7 @@ help:  ## show this help
 .PHONY: deps
 deps:  ## pip install maturin + the EXTRAS (default: dev) of pyproject.toml, not the package
 	$(PIP) install 'maturin>=1.9,<2'
-	$(MAKE) -s extras > .deps.txt
+	$(MAKE) -s --no-print-directory extras > .deps.txt
 	$(PIP) install -r .deps.txt
 	rm -f .deps.txt
 
@@ -123,6 +123,11 @@ bench-redis: build-release  ## one crawl shared by 1-3 workers through Redis vs 
 	$(MAKE) deps EXTRAS="dev bench"
 	$(PYTHON) bench/crawl.py --frontier redis $(BENCH_ARGS)
 	$(PYTHON) bench/redis_frontier_memory.py
+
+.PHONY: docs
+docs:  ## build the docs site into site/ (mkdocs --strict; API reference from the .pyi stubs)
+	$(MAKE) deps EXTRAS="dev docs"
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
 
 .PHONY: clean
 clean:  ## remove build outputs
