@@ -32,6 +32,8 @@ enum State {
     Done,
 }
 
+/// A coroutine for a Rust call: the work starts at the first `await` and is aborted when the
+/// await is cancelled.
 #[pyclass(module = "ferrocrawl._ferrocrawl")]
 pub struct Pending {
     state: State,

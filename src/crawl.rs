@@ -72,6 +72,7 @@ enum State {
     Finished(Option<Arc<CrawlHandle>>),
 }
 
+/// A crawl from start URLs, run in Rust; `async for page in crawler` delivers its pages.
 #[pyclass(subclass, module = "ferrocrawl._ferrocrawl")]
 pub struct Crawler {
     state: State,

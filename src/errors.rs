@@ -84,7 +84,11 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
             "More redirects than max_redirects.",
             vec![redirect.bind(py).clone().into_any()],
         )?,
-        body_too_large: new("BodyTooLarge", "The decoded body is larger than max_body_size.", vec![r()])?,
+        body_too_large: new(
+            "BodyTooLarge",
+            "The body is larger than max_body_size (or a download's max_size).",
+            vec![r()],
+        )?,
         http_status: new(
             "HTTPStatusError",
             "raise_for_status() saw a 4xx/5xx status; `status` holds it.",

@@ -6,6 +6,7 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+/// Response headers: a read-only, case-insensitive multi-dict (`headers["content-type"]`).
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct Headers {
     items: Vec<(String, String)>,

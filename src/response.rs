@@ -23,6 +23,7 @@ const DETACH_DECODE_BYTES: usize = 256 * 1024;
 
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// An HTTP response, its body already read: `status`, `headers`, `await text()`, `selector()`.
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct Response {
     head: ResponseHead,

@@ -25,6 +25,7 @@ use crate::errors;
 /// releasing and re-taking it costs more than the query.
 const DETACH_QUERY_NODES: usize = 2_000;
 
+/// An HTML document (or a node of one) queried with CSS, XPath 1.0 and regex, parsel's API.
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct Selector {
     doc: Arc<Document>,

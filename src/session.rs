@@ -25,6 +25,8 @@ use crate::{errors, runtime};
 
 type FetchResult = ferrocrawl_core::Result<ferrocrawl_core::Response>;
 
+/// An HTTP client with aiohttp's API (`async with ClientSession() as s: await s.get(url)`):
+/// connection pool, cookies, redirects, retries and decoding run in Rust.
 #[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
 pub struct ClientSession {
     config: ClientConfig,

@@ -15,7 +15,7 @@ from . import _ferrocrawl, _progress
 class Crawler(_ferrocrawl.Crawler):
     """A crawl from ``start_urls``; ``async for page in crawler`` runs it.
 
-    Takes the options of :func:`crawl`. Leaving ``async with`` stops the crawl and waits until
+    Takes the options of `crawl()`. Leaving ``async with`` stops the crawl and waits until
     its state (``state=``) is durable.
     """
 

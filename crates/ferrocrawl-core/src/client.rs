@@ -537,7 +537,7 @@ async fn read_body(
     timeouts: &Timeouts,
 ) -> Result<Bytes> {
     let url = &head.url;
-    let too_large = || Error::BodyTooLarge { url: url.to_string(), limit };
+    let too_large = || Error::BodyTooLarge { url: url.to_string(), option: "max_body_size", limit };
     let encoded = head.headers.contains_key(reqwest::header::CONTENT_ENCODING);
     let declared = head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     // A HEAD, 204 or 304 answer has no body whatever its Content-Length says (RFC 9110 §8.6).

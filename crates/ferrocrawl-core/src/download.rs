@@ -221,7 +221,8 @@ impl Client {
         }
         let p = part.as_mut().expect("set above");
         let have = p.len();
-        let too_large = || fatal(Error::BodyTooLarge { url: url.to_string(), limit: opts.max_size });
+        let too_large =
+            || fatal(Error::BodyTooLarge { url: url.to_string(), option: "max_size", limit: opts.max_size });
         if status == StatusCode::PARTIAL_CONTENT {
             // Append only what starts exactly where the `.part` ends.
             match content_range_start(resp.headers()) {

@@ -47,11 +47,9 @@ pub enum Error {
     #[error("refused redirect from {url} to {location:?}: {reason}")]
     BadRedirect { url: String, location: String, reason: String },
 
-    #[error(
-        "body of {url} is larger than max_body_size={limit} bytes (decoded); pass a larger \
-         max_body_size= to the session (or crawl) to accept it"
-    )]
-    BodyTooLarge { url: String, limit: u64 },
+    /// `option` names the limit: `max_body_size` (a decoded body) or `max_size` (a download).
+    #[error("body of {url} is larger than {option}={limit} bytes; pass a larger {option}= to accept it")]
+    BodyTooLarge { url: String, option: &'static str, limit: u64 },
 
     #[error("HTTP {status} {reason} for {url}")]
     HttpStatus { url: String, status: u16, reason: String },
@@ -116,7 +114,7 @@ impl Error {
             Error::BadRedirect { url, location, reason } => {
                 Error::BadRedirect { url: r(url), location: r(location), reason: r(reason) }
             }
-            Error::BodyTooLarge { url, limit } => Error::BodyTooLarge { url: r(url), limit },
+            Error::BodyTooLarge { url, option, limit } => Error::BodyTooLarge { url: r(url), option, limit },
             Error::HttpStatus { url, status, reason } => Error::HttpStatus { url: r(url), status, reason },
             Error::Protocol { url, reason } => Error::Protocol { url: r(url), reason: r(reason) },
             Error::InvalidArgument { what, reason } => Error::InvalidArgument { what, reason: r(reason) },

@@ -1,4 +1,4 @@
-"""The ``ferrocrawl`` command: ``crawl``, ``fetch``, ``shell``, ``bench``.
+"""The `ferrocrawl` command: `crawl`, `fetch`, `shell`, `bench`.
 
 Exit codes: 0 done, 1 errors (a failed page, an HTTP error, a fatal error), 2 bad usage. A bad
 argument is one line on stderr, never a traceback.

@@ -1,4 +1,4 @@
-"""``ferrocrawl bench``: crawls a generated site that ferrocrawl serves on 127.0.0.1 (in a
+"""`ferrocrawl bench`: crawls a generated site that ferrocrawl serves on 127.0.0.1 (in a
 process of its own) and prints the pages per second: what this machine does, no network
 needed. The benchmarks against other crawlers are in the repository's bench/ folder.
 """

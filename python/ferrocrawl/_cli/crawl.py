@@ -1,9 +1,9 @@
-"""``ferrocrawl crawl URL...``: a crawl from the command line, its records to a file.
+"""`ferrocrawl crawl URL...`: a crawl from the command line, its records to a file.
 
-Records are what the sinks write: ``{"url": ..., **extract fields}``, one per page fetched
-without error, as JSON lines (``.jsonl``, or ``-`` for stdout) or CSV (``.csv``). Progress on
+Records are what the sinks write: `{"url": ..., **extract fields}`, one per page fetched
+without error, as JSON lines (`.jsonl`, or `-` for stdout) or CSV (`.csv`). Progress on
 stderr when it is a terminal, a summary at the end. Ctrl-C stops gracefully (the pages in
-flight are delivered, ``--state`` keeps the rest for the next run); a second Ctrl-C aborts.
+flight are delivered, `--state` keeps the rest for the next run); a second Ctrl-C aborts.
 """
 
 from __future__ import annotations

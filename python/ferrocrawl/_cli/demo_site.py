@@ -1,6 +1,6 @@
-"""A generated site on 127.0.0.1 for ``ferrocrawl bench``: HTTP/1.1 with keep-alive on plain
-asyncio, no dependency. ``/`` and ``/p/0`` .. ``/p/{N-1}``, about 5 KB each with 10 links
-(every page reachable from ``/``); anything else is a 404, robots.txt included.
+"""A generated site on 127.0.0.1 for `ferrocrawl bench`: HTTP/1.1 with keep-alive on plain
+asyncio, no dependency. `/` and `/p/0` .. `/p/{N-1}`, about 5 KB each with 10 links
+(every page reachable from `/`); anything else is a 404, robots.txt included.
 
     python -m ferrocrawl._cli.demo_site --pages 5000     # prints its port, serves until killed
 """

@@ -1,7 +1,7 @@
-"""``ferrocrawl fetch URL``: one request; the body, the headers or selected values.
+"""`ferrocrawl fetch URL`: one request; the body, the headers or selected values.
 
-With ``--css``/``--xpath``, each match is printed on its own line (``::text`` and
-``::attr(name)`` work as in the Selector). Exit 1 on an HTTP status of 400 or more.
+With `--css`/`--xpath`, each match is printed on its own line (`::text` and
+`::attr(name)` work as in the Selector). Exit 1 on an HTTP status of 400 or more.
 """
 
 from __future__ import annotations

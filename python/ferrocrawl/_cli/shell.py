@@ -1,8 +1,8 @@
-"""``ferrocrawl shell URL``: an interactive asyncio console with the page ready.
+"""`ferrocrawl shell URL`: an interactive asyncio console with the page ready.
 
-``resp`` (the response), ``sel`` (its Selector), ``session`` (the ClientSession) and
-``ferrocrawl`` are defined; top-level ``await`` works (``resp = await session.get(url)``), as
-in a notebook or ``python -m asyncio``.
+`resp` (the response), `sel` (its Selector), `session` (the ClientSession) and
+`ferrocrawl` are defined; top-level `await` works (`resp = await session.get(url)`), as
+in a notebook or `python -m asyncio`.
 """
 
 from __future__ import annotations
