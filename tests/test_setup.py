@@ -100,9 +100,10 @@ def test_readme_first_command_installs_and_runs_in_a_fresh_virtualenv(tmp_path):
         if src.is_file():
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    # as on a fresh shell: not inside this run's virtualenv, make or PYTHONPATH
+    unset = ("VIRTUAL_ENV", "PYTHONPATH", "MAKELEVEL", "MAKEFLAGS", "MFLAGS")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["CARGO_TARGET_DIR"] = str(ROOT / "target")
-    env["MAKEFLAGS"] = ""
     run = subprocess.run(
         ["bash", "-c", install],
         cwd=copy,
