@@ -6,12 +6,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 
 use ferrocrawl_core::charset;
 use ferrocrawl_core::html::{self, Document, Extracted, Extractor, Item, NodeId, SelectorError};
@@ -29,6 +29,9 @@ const DETACH_QUERY_NODES: usize = 2_000;
 pub struct Selector {
     doc: Arc<Document>,
     item: Item,
+    /// The query that found this item (parsel's `_expr`, shown by `repr`); `None` for a
+    /// document.
+    query: Option<Arc<str>>,
 }
 
 pub fn selector_error(py: Python<'_>, e: &SelectorError) -> PyErr {
@@ -46,7 +49,7 @@ impl Selector {
     /// Parses `text` without the GIL.
     pub fn parse(py: Python<'_>, text: &str, base_url: Option<Url>) -> Selector {
         let doc = py.detach(|| Document::parse(text, base_url));
-        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT) }
+        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT), query: None }
     }
 
     /// Decodes (browser rules) and parses a body without the GIL.
@@ -57,7 +60,7 @@ impl Selector {
         base_url: Option<Url>,
     ) -> Selector {
         let doc = py.detach(|| Document::parse(&charset::decode(body, content_type).text, base_url));
-        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT) }
+        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT), query: None }
     }
 
     /// parsel's results for text and attributes are strings: querying them finds nothing.
@@ -68,18 +71,28 @@ impl Selector {
         }
     }
 
-    fn select(&self, py: Python<'_>, query: &html::Query) -> PyResult<Py<PyAny>> {
+    fn select(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        query: &html::Query,
+        vars: &[(String, html::Variable)],
+    ) -> PyResult<Py<PyAny>> {
         let mut items = Vec::new();
         if self.is_string_like() {
             return selector_list(py, PyList::empty(py));
         }
-        let run = |items: &mut Vec<Item>| query.select(&self.doc, &self.item, items);
+        let run = |items: &mut Vec<Item>| match query {
+            html::Query::XPath(xpath) => xpath.evaluate_with(&self.doc, &self.item, vars, items),
+            html::Query::Css(_) => query.select(&self.doc, &self.item, items),
+        };
         let result =
             if self.doc.len() > DETACH_QUERY_NODES { py.detach(|| run(&mut items)) } else { run(&mut items) };
         result.map_err(|e| selector_error(py, &e))?;
+        let source: Arc<str> = source.into();
         let selectors = items
             .into_iter()
-            .map(|item| Py::new(py, Selector { doc: self.doc.clone(), item }))
+            .map(|item| Py::new(py, Selector { doc: self.doc.clone(), item, query: Some(source.clone()) }))
             .collect::<PyResult<Vec<_>>>()?;
         selector_list(py, PyList::new(py, selectors)?)
     }
@@ -94,6 +107,29 @@ fn selector_list(py: Python<'_>, list: Bound<'_, PyList>) -> PyResult<Py<PyAny>>
     static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let cls = CLASS.import(py, "ferrocrawl._selector", "SelectorList")?;
     Ok(cls.call1((list,))?.unbind())
+}
+
+/// `xpath()`'s keyword arguments as XPath values: `bool`, `int`/`float` or `str`.
+fn xpath_variables(kwargs: &Bound<'_, PyDict>) -> PyResult<Vec<(String, html::Variable)>> {
+    kwargs
+        .iter()
+        .map(|(name, value)| {
+            let name: String = name.extract()?;
+            let value = if let Ok(b) = value.cast::<PyBool>() {
+                html::Variable::Bool(b.is_true())
+            } else if let Ok(s) = value.cast::<PyString>() {
+                html::Variable::Str(s.to_str()?.to_owned())
+            } else if value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>() {
+                html::Variable::Num(value.extract()?)
+            } else {
+                return Err(PyTypeError::new_err(format!(
+                    "XPath variable ${name} must be a str, int, float or bool, not {}",
+                    value.get_type().name()?
+                )));
+            };
+            Ok((name, value))
+        })
+        .collect()
 }
 
 /// A regex given as a string or an `re.Pattern` (its pattern is used; flags given inline).
@@ -139,13 +175,23 @@ impl Selector {
     /// Nodes matching a CSS selector (with parsel's `::text` and `::attr(name)`).
     fn css(&self, py: Python<'_>, query: &str) -> PyResult<Py<PyAny>> {
         let q = html::css(query).map_err(|e| selector_error(py, &e))?;
-        self.select(py, &html::Query::Css(q))
+        self.select(py, query, &html::Query::Css(q), &[])
     }
 
-    /// Results of an XPath 1.0 expression, relative to this selector.
-    fn xpath(&self, py: Python<'_>, query: &str) -> PyResult<Py<PyAny>> {
+    /// Results of an XPath 1.0 expression, relative to this selector. Keyword arguments are
+    /// the values of its variables (`$name`): strings, numbers or booleans.
+    #[pyo3(signature = (query, namespaces=None, **variables))]
+    fn xpath(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        namespaces: Option<&Bound<'_, PyAny>>,
+        variables: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let _ = namespaces; // HTML elements have no namespace (as in lxml's HTML tree)
+        let vars = variables.map(xpath_variables).transpose()?.unwrap_or_default();
         let q = html::xpath(query).map_err(|e| selector_error(py, &e))?;
-        self.select(py, &html::Query::XPath(q))
+        self.select(py, query, &html::Query::XPath(q), &vars)
     }
 
     /// Outer HTML of an element, text of a text node, value of an attribute.
@@ -228,12 +274,23 @@ impl Selector {
         self.value()
     }
 
-    fn __repr__(&self) -> String {
+    /// parsel's: `<Selector query='//a/@href' data='/index.html'>`, the data cut to 40
+    /// characters.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut data = self.value();
         if data.chars().count() > 40 {
             data = data.chars().take(37).collect::<String>() + "...";
         }
-        format!("<Selector data={data:?}>")
+        let query = match &self.query {
+            Some(q) => PyString::new(py, q).repr()?.to_string(),
+            None => "None".to_owned(),
+        };
+        Ok(format!("<Selector query={query} data={}>", PyString::new(py, &data).repr()?))
+    }
+
+    /// Whether the selected value is non-empty, as in parsel (`@href=""` is false).
+    fn __bool__(&self) -> bool {
+        !self.value().is_empty()
     }
 }
 

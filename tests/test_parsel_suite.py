@@ -17,11 +17,7 @@ EXCLUDED: dict[str, str] = {}
 
 NOT_YET = {
     "test_pickle_selector_list",
-    "test_simple_selection_with_variables",
-    "test_simple_selection_with_variables_escape_friendly",
     "test_accessing_attributes",
-    "test_representation_slice",
-    "test_representation_unicode_query",
     "test_check_text_argument_type",
     "test_differences_parsing_xml_vs_html",
     "test_error_for_unknown_selector_type",

@@ -338,6 +338,33 @@ def test_bad_css_raises_selector_error(query):
     assert 0 <= _position(info.value) <= len(query)
 
 
+def test_xpath_variables_from_keyword_arguments():
+    sel = fc("<p><a id='x' title='say \"hi\"'>1</a><a id='y'>2</a></p>")
+    assert sel.xpath("//a[@id=$aid]/text()", aid="y").getall() == ["2"]
+    assert sel.xpath("//a[@title=$t]/@id", t='say "hi"').getall() == ["x"]
+    assert sel.xpath("//a[$n]/@id", n=2).getall() == ["y"]  # a number is a position
+    assert sel.xpath("count(//a) = $c", c=2.0).get() == "1"
+    assert sel.css("p").xpath("a[@id=$aid]/text()", aid="x").getall() == ["1"]
+    with pytest.raises(ferrocrawl.SelectorError, match=r"Undefined variable in //a\[@id=\$aid\]"):
+        sel.xpath("//a[@id=$aid]")
+    with pytest.raises(TypeError, match=r"\$aid must be a str, int, float or bool, not list"):
+        sel.xpath("//a[@id=$aid]", aid=["x"])
+
+
+def test_xpath_errors_read_as_parsels():
+    sel = fc("<a>x</a>")
+    for query, kind in [
+        ("//a[1", "Invalid predicate"),
+        ("//a[@x='y", "Unfinished literal"),
+        ("foo(1)", "Unregistered function"),
+        ("count()", "Invalid number of arguments"),
+        ("//a)", "Invalid expression"),
+        ("1 | 2", "Invalid type"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(f"XPath error: {kind} in {query}")):
+            sel.xpath(query)
+
+
 def test_selector_error_from_chained_query_and_list():
     links = fc().css("a")
     with pytest.raises(ferrocrawl.SelectorError):

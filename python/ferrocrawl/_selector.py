@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from re import Pattern
 from typing import Any, SupportsIndex, cast, overload
 
@@ -10,6 +11,9 @@ from ._ferrocrawl import Selector
 
 class SelectorList(list[Selector]):
     __slots__ = ()
+
+    def __getstate__(self) -> None:
+        raise TypeError("can't pickle SelectorList objects")
 
     @overload
     def __getitem__(self, i: SupportsIndex) -> Selector: ...
@@ -23,8 +27,10 @@ class SelectorList(list[Selector]):
     def css(self, query: str) -> SelectorList:
         return SelectorList(x for s in self for x in s.css(query))
 
-    def xpath(self, query: str) -> SelectorList:
-        return SelectorList(x for s in self for x in s.xpath(query))
+    def xpath(
+        self, query: str, namespaces: Mapping[str, str] | None = None, **variables: Any
+    ) -> SelectorList:
+        return SelectorList(x for s in self for x in s.xpath(query, namespaces, **variables))
 
     def get(self, default: Any = None) -> Any:
         for s in self:

@@ -26,4 +26,4 @@ pub use links::LinkResolver;
 pub use links_stream::extract_links;
 pub use query::{css, xpath, Query, QUERY_CACHE_CAPACITY};
 pub use regex::{compiled_regex, re, re_first, REGEX_CACHE_CAPACITY};
-pub use xpath::{XPath, MAX_NESTING as XPATH_MAX_NESTING};
+pub use xpath::{Variable, XPath, MAX_NESTING as XPATH_MAX_NESTING};

@@ -14,6 +14,8 @@ pub(crate) enum Expr {
     Union(Box<Expr>, Box<Expr>, usize),
     Literal(String),
     Number(f64),
+    /// `$name`, bound when evaluating; `usize` is its position for errors.
+    Variable(String, usize),
     Call(Function, Vec<Expr>, usize),
     /// A primary expression with predicates, e.g. `(//a)[1]`.
     Filter(Box<Expr>, Vec<Predicate>, usize),
@@ -231,8 +233,8 @@ impl Expr {
             | Expr::Literal(_)
             | Expr::Path(_)
             | Expr::Union(..) => false,
-            // A filtered expression may be anything: assume the worst.
-            Expr::Arith(..) | Expr::Neg(_) | Expr::Number(_) | Expr::Filter(..) => true,
+            // A filtered expression or a variable may be anything: assume the worst.
+            Expr::Arith(..) | Expr::Neg(_) | Expr::Number(_) | Expr::Filter(..) | Expr::Variable(..) => true,
             Expr::Call(f, _, _) => f.returns_number(),
         }
     }
@@ -245,7 +247,7 @@ impl Expr {
             | Expr::Arith(_, a, b)
             | Expr::Union(a, b, _) => a.uses_position() || b.uses_position(),
             Expr::Neg(a) => a.uses_position(),
-            Expr::Literal(_) | Expr::Number(_) => false,
+            Expr::Literal(_) | Expr::Number(_) | Expr::Variable(..) => false,
             Expr::Call(Function::Last | Function::Position, _, _) => true,
             Expr::Call(_, args, _) => args.iter().any(Expr::uses_position),
             Expr::Filter(e, _, _) => e.uses_position(),

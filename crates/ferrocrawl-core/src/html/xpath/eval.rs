@@ -61,11 +61,13 @@ pub(crate) struct Evaluator<'a> {
     pub doc: &'a Document,
     /// The expression text, for error messages.
     pub src: &'a str,
+    /// The values of `$name` references.
+    pub vars: &'a [(String, super::Variable)],
 }
 
 impl<'a> Evaluator<'a> {
     pub fn error(&self, pos: usize, message: impl Into<String>) -> SelectorError {
-        SelectorError::new(self.src, pos, message)
+        SelectorError::new(self.src, pos, message).with_kind("Invalid type")
     }
 
     pub fn eval(&self, expr: &Expr, ctx: Ctx) -> EResult<Value> {
@@ -98,6 +100,15 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Literal(s) => Value::Str(s.clone()),
             Expr::Number(n) => Value::Num(*n),
+            Expr::Variable(name, pos) => match self.vars.iter().find(|(n, _)| n == name) {
+                Some((_, super::Variable::Str(s))) => Value::Str(s.clone()),
+                Some((_, super::Variable::Num(n))) => Value::Num(*n),
+                Some((_, super::Variable::Bool(b))) => Value::Bool(*b),
+                None => {
+                    return Err(SelectorError::new(self.src, *pos, format!("${name} has no value"))
+                        .with_kind("Undefined variable"))
+                }
+            },
             Expr::Call(f, args, pos) => self.call(*f, args, *pos, ctx)?,
             Expr::Filter(primary, predicates, pos) => {
                 let Value::Nodes(mut nodes) = self.eval(primary, ctx)? else {
@@ -550,6 +561,38 @@ mod tests {
         <div id="a"><p id="p1">one</p><!--c--><p id="p2" class="x">two<b id="b1">bold</b></p><p id="p3">three</p></div>
         <div id="d"><span id="s1">s</span><DIV id="inner">in<i id="i1">it</i></DIV></div>
         </body></html>"#;
+
+    #[test]
+    fn variables_are_bound_by_name() {
+        use super::super::{Variable, XPath};
+        let doc = Document::parse("<p><input name='a' value='1'/><input name='b' value='2'/></p>", None);
+        let run = |expr: &str, vars: &[(String, Variable)]| {
+            let mut out = Vec::new();
+            XPath::parse(expr).unwrap().evaluate_with(
+                &doc,
+                &Item::Node(crate::html::NodeId::DOCUMENT),
+                vars,
+                &mut out,
+            )?;
+            Ok::<_, crate::html::SelectorError>(out.iter().map(|i| doc.get(i)).collect::<Vec<_>>())
+        };
+        let v = |name: &str, value: Variable| (name.to_string(), value);
+        assert_eq!(run("//input[@value=$n]/@name", &[v("n", Variable::Num(1.0))]).unwrap(), ["a"]);
+        assert_eq!(run("//input[@name=$l]/@value", &[v("l", Variable::Str("b".into()))]).unwrap(), ["2"]);
+        let both = [v("n", Variable::Num(2.0)), v("l", Variable::Str("a".into()))];
+        assert_eq!(run("count(//input[@value=$n or @name=$l])", &both).unwrap(), ["2.0"]);
+        assert_eq!(
+            run("boolean(count(//input)=$c)=$t", &[v("c", Variable::Num(2.0)), v("t", Variable::Bool(true))])
+                .unwrap(),
+            ["1"]
+        );
+        // a number-valued variable in a predicate is a position, as in lxml
+        assert_eq!(run("//input[$i]/@name", &[v("i", Variable::Num(2.0))]).unwrap(), ["b"]);
+        assert_eq!(run("//input[$s]/@name", &[v("s", Variable::Str("x".into()))]).unwrap(), ["a", "b"]);
+        let e = run("//input[@name=$missing]", &[]).unwrap_err();
+        assert_eq!(e.kind, Some("Undefined variable"));
+        assert!(e.message.contains("$missing"), "{e}");
+    }
 
     fn at(doc: &Document, id: &str) -> Item {
         let mut out = Vec::new();

@@ -1,5 +1,5 @@
 //! XPath 1.0 over the html5ever tree: all 13 axes, abbreviations, predicates, operators and
-//! the core function library. Variables are rejected; namespace prefixes too (HTML elements
+//! the core function library. Variables (`$name`) are bound by the caller; namespace prefixes are rejected (HTML elements
 //! have none, as in lxml's HTML tree). Names match HTML elements case-insensitively.
 
 mod ast;
@@ -15,6 +15,15 @@ use eval::{Ctx, Evaluator, Value, XNode};
 
 pub use parser::MAX_NESTING;
 
+/// The value of an XPath variable, `$name` in an expression: what parsel (lxml) accepts as
+/// keyword arguments of `xpath()`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Variable {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
 /// A compiled XPath expression.
 #[derive(Debug, Clone)]
 pub struct XPath {
@@ -24,7 +33,11 @@ pub struct XPath {
 
 impl XPath {
     pub fn parse(expr: &str) -> Result<XPath, SelectorError> {
-        Ok(XPath { source: expr.to_string(), expr: parser::parse(expr)? })
+        let expr_tree = parser::parse(expr).map_err(|e| match e.kind {
+            Some(_) => e,
+            None => e.with_kind("Invalid expression"),
+        })?;
+        Ok(XPath { source: expr.to_string(), expr: expr_tree })
     }
 
     pub fn source(&self) -> &str {
@@ -35,12 +48,24 @@ impl XPath {
     /// document) and appends the result: a node-set as nodes and attributes in document order,
     /// a string, number or boolean as one item. A scalar context yields nothing.
     pub fn evaluate(&self, doc: &Document, context: &Item, out: &mut Vec<Item>) -> Result<(), SelectorError> {
+        self.evaluate_with(doc, context, &[], out)
+    }
+
+    /// [`XPath::evaluate`] with values for the variables of the expression; a variable
+    /// without one is an error (`Undefined variable`).
+    pub fn evaluate_with(
+        &self,
+        doc: &Document,
+        context: &Item,
+        vars: &[(String, Variable)],
+        out: &mut Vec<Item>,
+    ) -> Result<(), SelectorError> {
         let node = match context {
             Item::Node(id) => XNode::node(*id),
             Item::Attr { owner, index } => XNode::attr(*owner, *index),
             _ => return Ok(()),
         };
-        let evaluator = Evaluator { doc, src: &self.source };
+        let evaluator = Evaluator { doc, src: &self.source, vars };
         let value = evaluator.eval(&self.expr, Ctx { node, position: 1, size: 1 })?;
         match value {
             Value::Nodes(nodes) => out.extend(nodes.into_iter().map(|n| match n.attr_index() {
