@@ -132,17 +132,32 @@ fn xpath_variables(kwargs: &Bound<'_, PyDict>) -> PyResult<Vec<(String, html::Va
         .collect()
 }
 
-/// A regex given as a string or an `re.Pattern` (its pattern is used; flags given inline).
-fn pattern(regex: &Bound<'_, PyAny>) -> PyResult<String> {
-    if let Ok(s) = regex.cast::<PyString>() {
-        return Ok(s.to_str()?.to_owned());
-    }
+/// The `regex`-crate regex for a `.re()` argument, or `None` when Python's `re` must run it:
+/// a pattern Rust rejects (look-around, back-references, `{` as a literal) or an `re.Pattern`
+/// with flags.
+fn rust_regex(regex: &Bound<'_, PyAny>) -> PyResult<Option<Arc<html::Regex>>> {
+    /// `re.UNICODE`, which every `str` pattern has.
+    const UNICODE: u32 = 32;
     let py = regex.py();
-    let pattern = regex.getattr(intern!(py, "pattern"))?;
-    if let Ok(b) = pattern.cast::<PyBytes>() {
-        return Ok(String::from_utf8_lossy(b.as_bytes()).into_owned());
-    }
-    pattern.extract()
+    let pattern = if let Ok(s) = regex.cast::<PyString>() {
+        s.to_cow()?
+    } else {
+        let flags: u32 = regex.getattr(intern!(py, "flags"))?.extract()?;
+        let pattern = regex.getattr(intern!(py, "pattern"))?;
+        match pattern.cast::<PyString>() {
+            Ok(s) if flags == UNICODE => s.to_cow()?.into_owned().into(),
+            _ => return Ok(None),
+        }
+    };
+    Ok(html::compiled_regex(&pattern).ok())
+}
+
+/// parsel's `.re()` with Python's `re` (see `_python_re` in `_selector.py`).
+fn python_re(regex: &Bound<'_, PyAny>, text: &str, replace_entities: bool) -> PyResult<Vec<String>> {
+    static PYTHON_RE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let f = PYTHON_RE.import(regex.py(), "ferrocrawl._selector", "_python_re")?;
+    let found: Vec<String> = f.call1((regex, text))?.extract()?;
+    Ok(if replace_entities { found.iter().map(|s| html::replace_entities(s)).collect() } else { found })
 }
 
 #[pymethods]
@@ -210,8 +225,10 @@ impl Selector {
     }
 
     #[pyo3(signature = (regex, replace_entities=true))]
-    fn re(&self, py: Python<'_>, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
-        let re = html::compiled_regex(&pattern(regex)?).map_err(|e| selector_error(py, &e))?;
+    fn re(&self, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
+        let Some(re) = rust_regex(regex)? else {
+            return python_re(regex, &self.value(), replace_entities);
+        };
         let mut out = Vec::new();
         html::re(&re, &self.value(), replace_entities, &mut out);
         Ok(out)
@@ -225,8 +242,11 @@ impl Selector {
         default: Option<Py<PyAny>>,
         replace_entities: bool,
     ) -> PyResult<Py<PyAny>> {
-        let re = html::compiled_regex(&pattern(regex)?).map_err(|e| selector_error(py, &e))?;
-        match html::re_first(&re, &self.value(), replace_entities) {
+        let first = match rust_regex(regex)? {
+            Some(re) => html::re_first(&re, &self.value(), replace_entities),
+            None => python_re(regex, &self.value(), replace_entities)?.into_iter().next(),
+        };
+        match first {
             Some(s) => Ok(PyString::new(py, &s).into_any().unbind()),
             None => Ok(default.unwrap_or_else(|| py.None())),
         }

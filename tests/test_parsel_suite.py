@@ -31,7 +31,6 @@ NOT_YET = {
     "test_namespaces_multiple",
     "test_namespaces_multiple_adhoc",
     "test_make_links_absolute",
-    "test_re_replace_entities",
     "test_selector_over_text",
     "test_bodies_with_comments_only",
     "test_select_on_unevaluable_nodes",

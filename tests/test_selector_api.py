@@ -157,6 +157,26 @@ def test_re_on_elements_replaces_entities_like_parsel():
     assert sel.css("p").re(r"<p>(.*)</p>", replace_entities=False)[0].startswith("para &amp;")
 
 
+def test_re_python_syntax_falls_back_to_python_re():
+    sel = fc('<script>{"foo":"bar &amp; &quot;baz&quot;"}</script><p>ab abab 10px 20em</p>')
+    assert sel.css("script::text").re(r'{"foo":(.*)}') == ['"bar &amp; "baz""']  # a literal {
+    assert sel.css("script").re_first(r'{"foo":(.*)}', replace_entities=False) == (
+        '"bar &amp; &quot;baz&quot;"'
+    )
+    assert sel.css("p::text").re(r"\d+(?=px)") == ["10"]  # look-ahead
+    assert sel.css("p::text").re(r"(?<!\d)(ab)\1") == ["ab"]  # look-behind, back-reference
+    assert sel.css("p::text").re(re.compile(r"(?P<extract>\d+)EM", re.I)) == ["20"]  # flags
+    assert sel.css("p::text").re_first(r"(ab)\1x", default="none") == "none"
+
+
+def test_re_replaces_entities_as_w3lib():
+    sel = fc("<p>&amp;eacute; &amp;EACUTE; &amp;apos; &amp;#133; &amp;copy 2020 &amp;lt;</p>")
+    assert sel.css("p::text").re(".+") == ["é é  … © 2020 &lt;"]
+    assert sel.css("p::text").re(".+", replace_entities=False) == [
+        "&eacute; &EACUTE; &apos; &#133; &copy 2020 &lt;"
+    ]
+
+
 def test_invalid_regex_is_an_error():
     with pytest.raises((re.error, ValueError)):
         fc().css("h1::text").re(r"(unclosed")

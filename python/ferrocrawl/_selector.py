@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re as _re
 from collections.abc import Mapping
 from re import Pattern
 from typing import Any, SupportsIndex, cast, overload
@@ -58,3 +59,16 @@ class SelectorList(list[Selector]):
     def attrib(self) -> dict[str, str]:
         """The first selector's attributes, as in parsel."""
         return self[0].attrib if self else {}
+
+
+def _python_re(regex: str | Pattern[str], text: str) -> list[str]:
+    """parsel's ``extract_regex`` with Python's ``re``, for a pattern Rust's ``regex`` cannot
+    run (look-around, back-references, an unescaped ``{``) or one with flags. The entities
+    are replaced by the caller, in Rust."""
+    if isinstance(regex, str):
+        regex = _re.compile(regex)
+    if "extract" in regex.groupindex:
+        m = regex.search(text)
+        found = m.group("extract") if m else None
+        return [] if found is None else [found]
+    return [x for m in regex.findall(text) for x in ((m,) if isinstance(m, str) else m)]

@@ -5,6 +5,7 @@ mod batch;
 mod cache;
 mod css;
 mod dom;
+mod entities;
 mod error;
 #[cfg(test)]
 mod hostile_tests;
@@ -16,6 +17,8 @@ mod regex;
 mod text;
 mod xpath;
 
+/// A compiled `.re()` pattern (the `regex` crate's).
+pub use ::regex::Regex;
 pub use batch::{Extracted, Extractor};
 pub use cache::Cache;
 pub use css::CssQuery;
@@ -25,5 +28,5 @@ pub use item::{python_float_str, Item};
 pub use links::LinkResolver;
 pub use links_stream::extract_links;
 pub use query::{css, xpath, Query, QUERY_CACHE_CAPACITY};
-pub use regex::{compiled_regex, re, re_first, REGEX_CACHE_CAPACITY};
+pub use regex::{compiled_regex, re, re_first, replace_entities, REGEX_CACHE_CAPACITY};
 pub use xpath::{Variable, XPath, MAX_NESTING as XPATH_MAX_NESTING};
