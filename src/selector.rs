@@ -25,14 +25,40 @@ use crate::errors;
 /// releasing and re-taking it costs more than the query.
 const DETACH_QUERY_NODES: usize = 2_000;
 
-#[pyclass(frozen, module = "ferrocrawl._ferrocrawl")]
+#[pyclass(frozen, weakref, module = "ferrocrawl._ferrocrawl")]
 pub struct Selector {
     doc: Arc<Document>,
     item: Item,
     /// The query that found this item (parsel's `_expr`, shown by `repr`); `None` for a
     /// document.
     query: Option<Arc<str>>,
+    kind: Kind,
+    /// `type="json"`: the value; `type="text"`: the text (a `str`). `None` for a tree.
+    root: Option<Py<PyAny>>,
 }
+
+/// parsel's selector types. `Text` is a string queried as HTML when asked (what
+/// `.jmespath()` gives for a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Html,
+    Text,
+    Json,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Html => "html",
+            Kind::Text => "text",
+            Kind::Json => "json",
+        }
+    }
+}
+
+/// The document of a selector that has none (`type="json"`, `type="text"`).
+static EMPTY: std::sync::LazyLock<Arc<Document>> =
+    std::sync::LazyLock::new(|| Arc::new(Document::parse("", None)));
 
 pub fn selector_error(py: Python<'_>, e: &SelectorError) -> PyErr {
     errors::new_error(py, &errors::classes(py).selector, e.to_string(), None, None)
@@ -46,10 +72,56 @@ fn parse_base(base_url: Option<&str>) -> PyResult<Option<Url>> {
 }
 
 impl Selector {
+    fn tree(doc: Arc<Document>, item: Item, query: Option<Arc<str>>) -> Selector {
+        Selector { doc, item, query, kind: Kind::Html, root: None }
+    }
+
+    /// A `type="json"` or `type="text"` selector of `root`.
+    fn value_of(kind: Kind, root: Py<PyAny>, query: Option<&str>) -> Selector {
+        Selector {
+            doc: EMPTY.clone(),
+            item: Item::Node(NodeId::DOCUMENT),
+            query: query.map(Into::into),
+            kind,
+            root: Some(root),
+        }
+    }
+
+    /// parsel's reading of `text`: JSON when asked, or (no type given) when it is an object
+    /// or array; else a tree (`type="text"` keeps the string).
+    fn from_text(
+        py: Python<'_>,
+        text: &Bound<'_, PyString>,
+        kind: Option<&str>,
+        base: Option<Url>,
+        query: Option<&str>,
+    ) -> PyResult<Selector> {
+        match kind {
+            Some("text") => {
+                return Ok(Selector::value_of(Kind::Text, text.clone().into_any().unbind(), query))
+            }
+            Some("json") => {
+                let value = json_loads(text).unwrap_or_else(|| py.None());
+                return Ok(Selector::value_of(Kind::Json, value, query));
+            }
+            None if text.to_str()?.trim_start().starts_with(['{', '[']) => {
+                if let Some(value) = json_loads(text).filter(|v| {
+                    v.bind(py).is_instance_of::<PyDict>() || v.bind(py).is_instance_of::<PyList>()
+                }) {
+                    return Ok(Selector::value_of(Kind::Json, value, query));
+                }
+            }
+            _ => {}
+        }
+        let mut sel = Selector::parse(py, text.to_str()?, base);
+        sel.query = query.map(Into::into);
+        Ok(sel)
+    }
+
     /// Parses `text` without the GIL.
     pub fn parse(py: Python<'_>, text: &str, base_url: Option<Url>) -> Selector {
         let doc = py.detach(|| Document::parse(text, base_url));
-        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT), query: None }
+        Selector::tree(Arc::new(doc), Item::Node(NodeId::DOCUMENT), None)
     }
 
     /// Decodes (browser rules) and parses a body without the GIL.
@@ -60,7 +132,7 @@ impl Selector {
         base_url: Option<Url>,
     ) -> Selector {
         let doc = py.detach(|| Document::parse(&charset::decode(body, content_type).text, base_url));
-        Selector { doc: Arc::new(doc), item: Item::Node(NodeId::DOCUMENT), query: None }
+        Selector::tree(Arc::new(doc), Item::Node(NodeId::DOCUMENT), None)
     }
 
     /// parsel's results for text and attributes are strings: querying them finds nothing.
@@ -79,20 +151,46 @@ impl Selector {
         vars: &[(String, html::Variable)],
     ) -> PyResult<Py<PyAny>> {
         let mut items = Vec::new();
-        if self.is_string_like() {
-            return selector_list(py, PyList::empty(py));
-        }
+        let (doc, item) = match self.kind {
+            Kind::Json => {
+                let language = if matches!(query, html::Query::Css(_)) { "css" } else { "xpath" };
+                return Err(PyValueError::new_err(format!(
+                    "Cannot use {language} on a Selector of type 'json'"
+                )));
+            }
+            // parsel parses the text as HTML for each query
+            Kind::Text => {
+                let text = self
+                    .root
+                    .as_ref()
+                    .map_or(Ok(String::new()), |r| r.bind(py).str().map(|s| s.to_string()))?;
+                (Arc::new(py.detach(|| Document::parse(&text, None))), Item::Node(NodeId::DOCUMENT))
+            }
+            Kind::Html if self.is_string_like() => {
+                // as in parsel, `.` on a string gives it back and anything else finds nothing
+                let this = if source.trim() == "." && matches!(query, html::Query::XPath(_)) {
+                    vec![Py::new(
+                        py,
+                        Selector::tree(self.doc.clone(), self.item.clone(), Some(source.into())),
+                    )?]
+                } else {
+                    Vec::new()
+                };
+                return selector_list(py, PyList::new(py, this)?);
+            }
+            Kind::Html => (self.doc.clone(), self.item.clone()),
+        };
         let run = |items: &mut Vec<Item>| match query {
-            html::Query::XPath(xpath) => xpath.evaluate_with(&self.doc, &self.item, vars, items),
-            html::Query::Css(_) => query.select(&self.doc, &self.item, items),
+            html::Query::XPath(xpath) => xpath.evaluate_with(&doc, &item, vars, items),
+            html::Query::Css(_) => query.select(&doc, &item, items),
         };
         let result =
-            if self.doc.len() > DETACH_QUERY_NODES { py.detach(|| run(&mut items)) } else { run(&mut items) };
+            if doc.len() > DETACH_QUERY_NODES { py.detach(|| run(&mut items)) } else { run(&mut items) };
         result.map_err(|e| selector_error(py, &e))?;
         let source: Arc<str> = source.into();
         let selectors = items
             .into_iter()
-            .map(|item| Py::new(py, Selector { doc: self.doc.clone(), item, query: Some(source.clone()) }))
+            .map(|item| Py::new(py, Selector::tree(doc.clone(), item, Some(source.clone()))))
             .collect::<PyResult<Vec<_>>>()?;
         selector_list(py, PyList::new(py, selectors)?)
     }
@@ -100,6 +198,21 @@ impl Selector {
     fn value(&self) -> String {
         self.doc.get(&self.item)
     }
+
+    /// What `.re()` runs on: `str(get())`.
+    fn string(&self, py: Python<'_>) -> PyResult<String> {
+        match &self.root {
+            Some(root) => Ok(root.bind(py).str()?.to_string()),
+            None => Ok(self.value()),
+        }
+    }
+}
+
+/// `json.loads(text)`, or `None` when it is not JSON.
+fn json_loads(text: &Bound<'_, PyString>) -> Option<Py<PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let loads = LOADS.import(text.py(), "json", "loads").ok()?;
+    loads.call1((text,)).ok().map(Bound::unbind)
 }
 
 /// Wraps a list in `ferrocrawl.SelectorList`.
@@ -162,29 +275,79 @@ fn python_re(regex: &Bound<'_, PyAny>, text: &str, replace_entities: bool) -> Py
 
 #[pymethods]
 impl Selector {
+    /// parsel's constructor: `text` (a `str`) or `body` (bytes, decoded with `encoding` or
+    /// sniffed as a browser does), or `root` (a JSON value); `type` is `"html"`, `"text"`,
+    /// `"json"` or `None` (JSON when the text is an object or array, else HTML). XML is not
+    /// supported yet; `namespaces` and `huge_tree` are accepted for parsel's signature.
     #[new]
-    #[pyo3(signature = (text=None, *, body=None, encoding=None, base_url=None))]
+    #[pyo3(signature = (text=None, r#type=None, *, body=None, encoding=None, namespaces=None, root=None, base_url=None, huge_tree=true, _expr=None))]
+    #[allow(clippy::too_many_arguments, reason = "parsel's signature")]
     fn new(
         py: Python<'_>,
-        text: Option<&str>,
-        body: Option<&[u8]>,
+        text: Option<&Bound<'_, PyAny>>,
+        r#type: Option<&str>,
+        body: Option<&Bound<'_, PyAny>>,
         encoding: Option<&str>,
+        namespaces: Option<&Bound<'_, PyAny>>,
+        root: Option<Py<PyAny>>,
         base_url: Option<&str>,
+        huge_tree: bool,
+        _expr: Option<&str>,
     ) -> PyResult<Self> {
-        let base = parse_base(base_url)?;
-        match (text, body) {
-            (Some(text), None) => Ok(Selector::parse(py, text, base)),
-            (None, Some(body)) => match encoding {
-                Some(label) => {
-                    let text = charset::decode_with(body, label, charset::ErrorMode::Replace)
-                        .map_err(|e| errors::to_py(py, e))?
-                        .text;
-                    Ok(Selector::parse(py, &text, base))
-                }
-                None => Ok(Selector::parse_body(py, body, Some("text/html"), base)),
-            },
-            _ => Err(PyValueError::new_err("Selector needs text= (str) or body= (bytes), not both")),
+        let _ = (namespaces, huge_tree); // no XML yet; html5ever has no size limit to lift
+        match r#type {
+            None | Some("html" | "text" | "json") => {}
+            Some("xml") => {
+                return Err(PyValueError::new_err(
+                    "type='xml' is not supported yet: ferrocrawl parses HTML (use type='html')",
+                ))
+            }
+            Some(other) => return Err(PyValueError::new_err(format!("Invalid type: {other}"))),
         }
+        let base = parse_base(base_url)?;
+        if let Some(text) = text.filter(|t| !t.is_none()) {
+            if root.is_some() {
+                let warning = py.get_type::<pyo3::exceptions::PyUserWarning>();
+                PyErr::warn(py, &warning, c"Selector got both text and root, root is being ignored.", 1)?;
+            }
+            let Ok(text) = text.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "text argument should be of type str, got {}",
+                    text.get_type().repr()?
+                )));
+            };
+            return Selector::from_text(py, text, r#type, base, _expr);
+        }
+        if let Some(body) = body.filter(|b| b.is_truthy().unwrap_or(true)) {
+            let Ok(body) = body.extract::<PyBackedBytes>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "body argument should be of type bytes or bytearray, got {}",
+                    body.get_type().repr()?
+                )));
+            };
+            let text = match encoding {
+                Some(label) => {
+                    charset::decode_with(&body, label, charset::ErrorMode::Replace)
+                        .map_err(|e| errors::to_py(py, e))?
+                        .text
+                }
+                None => py.detach(|| charset::decode(&body, Some("text/html")).text),
+            };
+            return Selector::from_text(py, &PyString::new(py, &text), r#type, base, _expr);
+        }
+        let Some(root) = root else {
+            return Err(PyValueError::new_err("Selector needs text, body, or root arguments"));
+        };
+        Ok(match r#type {
+            Some("text") => Selector::value_of(Kind::Text, root, _expr),
+            // parsel keeps a non-tree root of type html as it is: a string that queries find nothing in
+            Some("html") => Selector::tree(
+                EMPTY.clone(),
+                Item::String(root.bind(py).str()?.to_string()),
+                _expr.map(Into::into),
+            ),
+            _ => Selector::value_of(Kind::Json, root, _expr),
+        })
     }
 
     /// Nodes matching a CSS selector (with parsel's `::text` and `::attr(name)`).
@@ -210,27 +373,57 @@ impl Selector {
     }
 
     /// Outer HTML of an element, text of a text node, value of an attribute.
+    /// parsel's `get()`: a JSON selector's value, else a string.
     #[pyo3(signature = (default=None))]
-    fn get(&self, default: Option<Py<PyAny>>) -> String {
+    fn get(&self, py: Python<'_>, default: Option<Py<PyAny>>) -> Py<PyAny> {
         let _ = default; // a selector always has a value; the argument mirrors SelectorList.get
-        self.value()
+        match &self.root {
+            Some(root) => root.clone_ref(py),
+            None => PyString::new(py, &self.value()).into_any().unbind(),
+        }
     }
 
-    fn getall(&self) -> Vec<String> {
-        vec![self.value()]
+    fn getall(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
+        vec![self.get(py, None)]
     }
 
-    fn extract(&self) -> String {
-        self.value()
+    fn extract(&self, py: Python<'_>) -> Py<PyAny> {
+        self.get(py, None)
     }
+
+    /// `"html"`, `"text"` or `"json"`, as in parsel.
+    #[getter]
+    fn r#type(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// parsel's `root`: the JSON value, the text, or a result's string, number or boolean.
+    /// ferrocrawl has no lxml tree: for an element or a document it is the selector itself.
+    #[getter]
+    fn root(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        if let Some(root) = &this.root {
+            return Ok(root.clone_ref(py));
+        }
+        Ok(match &this.item {
+            Item::Number(n) => n.into_pyobject(py)?.into_any().unbind(),
+            Item::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+            _ if this.is_string_like() => PyString::new(py, &this.value()).into_any().unbind(),
+            _ => slf.clone().into_any().unbind(),
+        })
+    }
+
+    /// Does nothing: HTML trees have no namespaces to remove (nor does JSON).
+    fn remove_namespaces(&self) {}
 
     #[pyo3(signature = (regex, replace_entities=true))]
-    fn re(&self, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
+    fn re(&self, py: Python<'_>, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
         let Some(re) = rust_regex(regex)? else {
-            return python_re(regex, &self.value(), replace_entities);
+            return python_re(regex, &self.string(py)?, replace_entities);
         };
         let mut out = Vec::new();
-        html::re(&re, &self.value(), replace_entities, &mut out);
+        html::re(&re, &self.string(py)?, replace_entities, &mut out);
         Ok(out)
     }
 
@@ -243,8 +436,8 @@ impl Selector {
         replace_entities: bool,
     ) -> PyResult<Py<PyAny>> {
         let first = match rust_regex(regex)? {
-            Some(re) => html::re_first(&re, &self.value(), replace_entities),
-            None => python_re(regex, &self.value(), replace_entities)?.into_iter().next(),
+            Some(re) => html::re_first(&re, &self.string(py)?, replace_entities),
+            None => python_re(regex, &self.string(py)?, replace_entities)?.into_iter().next(),
         };
         match first {
             Some(s) => Ok(PyString::new(py, &s).into_any().unbind()),
@@ -256,7 +449,16 @@ impl Selector {
     #[getter]
     fn attrib<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for (k, v) in self.doc.attrib(&self.item) {
+        // parsel's root is the root element: a document's attributes are its
+        let item = match self.item {
+            Item::Node(NodeId::DOCUMENT) => self
+                .doc
+                .children(NodeId::DOCUMENT)
+                .find(|&id| self.doc.is_element(id))
+                .map_or(Item::Node(NodeId::DOCUMENT), Item::Node),
+            _ => self.item.clone(),
+        };
+        for (k, v) in self.doc.attrib(&item) {
             dict.set_item(k, v)?;
         }
         Ok(dict)
@@ -279,6 +481,9 @@ impl Selector {
 
     /// Visible text under this node (no script/style), whitespace-normalised.
     fn text(&self) -> String {
+        if self.root.is_some() {
+            return Python::attach(|py| self.string(py)).unwrap_or_default();
+        }
         match self.item.context_node() {
             Some(id) => self.doc.text(id),
             None => self.value(),
@@ -290,14 +495,14 @@ impl Selector {
         self.doc.base_url().map(Url::as_str)
     }
 
-    fn __str__(&self) -> String {
-        self.value()
+    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.get(py, None).bind(py).str()?.to_string())
     }
 
     /// parsel's: `<Selector query='//a/@href' data='/index.html'>`, the data cut to 40
     /// characters.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut data = self.value();
+        let mut data = self.__str__(py)?;
         if data.chars().count() > 40 {
             data = data.chars().take(37).collect::<String>() + "...";
         }
@@ -309,8 +514,29 @@ impl Selector {
     }
 
     /// Whether the selected value is non-empty, as in parsel (`@href=""` is false).
-    fn __bool__(&self) -> bool {
-        !self.value().is_empty()
+    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+        self.get(py, None).bind(py).is_truthy()
+    }
+
+    /// parsel's `jmespath()` (parsel >= 1.8): the JMESPath query on a JSON selector's value,
+    /// or on the JSON of a text; needs the `jmespath` package.
+    #[pyo3(signature = (query, **kwargs))]
+    fn jmespath(
+        slf: &Bound<'_, Self>,
+        query: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        static JMESPATH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let f = JMESPATH.import(slf.py(), "ferrocrawl._selector", "_jmespath")?;
+        Ok(f.call((slf, query), kwargs)?.unbind())
+    }
+
+    /// What `jmespath()` results are made from: a string becomes a `type="text"` selector,
+    /// anything else a `type="json"` one.
+    #[staticmethod]
+    fn _from_value(py: Python<'_>, value: Py<PyAny>, query: &str) -> Selector {
+        let kind = if value.bind(py).is_instance_of::<PyString>() { Kind::Text } else { Kind::Json };
+        Selector::value_of(kind, value, Some(query))
     }
 }
 

@@ -385,6 +385,50 @@ def test_xpath_errors_read_as_parsels():
             sel.xpath(query)
 
 
+def test_types_json_text_and_html():
+    assert fc("<p>x</p>").type == "html"
+    assert fc('  {"a": [1, 2]}').type == "json"  # an object or array is JSON
+    assert fc("1").type == "html"  # a scalar is not (parsel: it is more often HTML or text)
+    sel = fc('{"a": {"b": ["x", "y"]}, "n": 3}')
+    assert sel.root == {"a": {"b": ["x", "y"]}, "n": 3}
+    assert sel.jmespath("a.b").getall() == ["x", "y"]
+    assert [s.type for s in sel.jmespath("a.b[*]")] == ["text", "text"]
+    assert sel.jmespath("n").get() == 3
+    assert sel.jmespath("missing").getall() == []
+    assert repr(sel.jmespath("n")[0]) == "<Selector query='n' data='3'>"
+    with pytest.raises(ValueError, match="Cannot use css on a Selector of type 'json'"):
+        sel.css("a")
+    # JSON inside HTML, as parsel reads it
+    page = fc('<script>{"id": 7}</script>')
+    assert page.css("script::text").jmespath("id").get() == 7
+    assert page.css("script").jmespath("id").get() == 7
+    # type="text": a string, queried as HTML when asked
+    text = fc("<b>bold</b>", type="text")
+    assert text.get() == "<b>bold</b>"
+    assert text.xpath("//b/text()").get() == "bold"
+    assert ferrocrawl.Selector(root=[1], type="json").get() == [1]
+    assert ferrocrawl.Selector(body=bytearray(b"<p>ok</p>")).css("p::text").get() == "ok"
+    with pytest.raises(ValueError, match="Invalid type: xhtml"):
+        fc("", type="xhtml")
+    with pytest.raises(ValueError, match="type='xml' is not supported yet"):
+        fc("<a/>", type="xml")
+    with pytest.raises(TypeError, match="text argument should be of type str"):
+        ferrocrawl.Selector(b"<p/>")  # type: ignore[arg-type]
+
+
+def test_root_attrib_bool_and_dot_on_strings():
+    sel = fc('<html lang="en"><a href="">e</a><a href="x">f</a></html>')
+    assert sel.attrib == {"lang": "en"}  # parsel's root is the root element
+    empty, full = sel.xpath("//a/@href")
+    assert (bool(empty), bool(full)) == (False, True)
+    assert empty.root == ""
+    assert (sel.xpath("count(//a)")[0].root, sel.xpath("1=1")[0].root) == (2.0, True)
+    assert sel.root is sel
+    assert full.xpath(".").get() == "x"  # "." on a string gives it back
+    assert full.xpath("./text()").get() is None
+    assert isinstance(ferrocrawl.Selector.selectorlist_cls(), ferrocrawl.SelectorList)
+
+
 def test_selector_error_from_chained_query_and_list():
     links = fc().css("a")
     with pytest.raises(ferrocrawl.SelectorError):

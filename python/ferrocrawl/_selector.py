@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re as _re
 from collections.abc import Mapping
 from re import Pattern
@@ -27,6 +28,9 @@ class SelectorList(list[Selector]):
 
     def css(self, query: str) -> SelectorList:
         return SelectorList(x for s in self for x in s.css(query))
+
+    def jmespath(self, query: str, **kwargs: Any) -> SelectorList:
+        return SelectorList(x for s in self for x in s.jmespath(query, **kwargs))
 
     def xpath(
         self, query: str, namespaces: Mapping[str, str] | None = None, **variables: Any
@@ -72,3 +76,28 @@ def _python_re(regex: str | Pattern[str], text: str) -> list[str]:
         found = m.group("extract") if m else None
         return [] if found is None else [found]
     return [x for m in regex.findall(text) for x in ((m,) if isinstance(m, str) else m)]
+
+
+def _jmespath(selector: Selector, query: str, **kwargs: Any) -> SelectorList:
+    """parsel's ``Selector.jmespath``: the query on the JSON value (or on the JSON in the
+    text), each result a selector; ``jmespath`` is imported when first used."""
+    import jmespath  # type: ignore[import-untyped]
+
+    root = selector.root
+    if selector.type == "json":
+        data = root
+    else:
+        text = root if isinstance(root, str) else selector.xpath("text()").get()
+        try:
+            data = json.loads(text) if text is not None else None
+        except ValueError:
+            data = None
+    result = jmespath.search(query, data, **kwargs)
+    if result is None:
+        result = []
+    elif not isinstance(result, list):
+        result = [result]
+    return SelectorList(Selector._from_value(x, query) for x in result)
+
+
+Selector.selectorlist_cls = SelectorList  # type: ignore[attr-defined]
