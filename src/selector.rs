@@ -281,7 +281,7 @@ impl Selector {
     /// supported yet; `namespaces` and `huge_tree` are accepted for parsel's signature.
     #[new]
     #[pyo3(signature = (text=None, r#type=None, *, body=None, encoding=None, namespaces=None, root=None, base_url=None, huge_tree=true, _expr=None))]
-    #[allow(clippy::too_many_arguments, reason = "parsel's signature")]
+    #[allow(clippy::too_many_arguments, clippy::used_underscore_binding, reason = "parsel's signature")]
     fn new(
         py: Python<'_>,
         text: Option<&Bound<'_, PyAny>>,

@@ -131,7 +131,7 @@ enum Reference<'a> {
 /// (case-insensitive) at the start of `s`: its length and what it names.
 fn entity_reference(s: &str) -> Option<(usize, Reference<'_>)> {
     let body = &s[1..];
-    let run = |t: &str, f: fn(&u8) -> bool| t.bytes().take_while(|b| f(b)).count();
+    let run = |t: &str, f: fn(&u8) -> bool| t.bytes().take_while(&f).count();
     let (len, reference) = if let Some(num) = body.strip_prefix('#') {
         let dec = run(num, u8::is_ascii_digit);
         if dec > 0 {
