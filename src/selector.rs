@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
@@ -35,7 +35,12 @@ pub struct Selector {
     kind: Kind,
     /// `type="json"`: the value; `type="text"`: the text (a `str`). `None` for a tree.
     root: Option<Py<PyAny>>,
+    /// Namespaces given to the constructor or `register_namespace()`, inherited by results.
+    namespaces: RwLock<Namespaces>,
 }
+
+/// `(prefix, uri)` pairs, later ones first; `None` when there are none.
+type Namespaces = Option<Arc<Vec<(String, String)>>>;
 
 /// parsel's selector types. `Text` is a string queried as HTML when asked (what
 /// `.jmespath()` gives for a string).
@@ -56,6 +61,10 @@ impl Kind {
     }
 }
 
+/// The document of an XML selector whose root is a value.
+static EMPTY_XML: std::sync::LazyLock<Arc<Document>> =
+    std::sync::LazyLock::new(|| Arc::new(Document::parse_xml("", None)));
+
 /// The document of a selector that has none (`type="json"`, `type="text"`).
 static EMPTY: std::sync::LazyLock<Arc<Document>> =
     std::sync::LazyLock::new(|| Arc::new(Document::parse("", None)));
@@ -73,7 +82,29 @@ fn parse_base(base_url: Option<&str>) -> PyResult<Option<Url>> {
 
 impl Selector {
     fn tree(doc: Arc<Document>, item: Item, query: Option<Arc<str>>) -> Selector {
-        Selector { doc, item, query, kind: Kind::Html, root: None }
+        Selector { doc, item, query, kind: Kind::Html, root: None, namespaces: RwLock::new(None) }
+    }
+
+    fn namespaces(&self) -> Namespaces {
+        self.namespaces.read().map_or(None, |ns| ns.clone())
+    }
+
+    /// A result of a query on this selector: it knows the same namespaces.
+    fn child(
+        &self,
+        doc: Arc<Document>,
+        item: Item,
+        query: Option<Arc<str>>,
+        namespaces: &Namespaces,
+    ) -> Selector {
+        Selector {
+            doc,
+            item,
+            query,
+            kind: Kind::Html,
+            root: None,
+            namespaces: RwLock::new(namespaces.clone()),
+        }
     }
 
     /// A `type="json"` or `type="text"` selector of `root`.
@@ -84,7 +115,69 @@ impl Selector {
             query: query.map(Into::into),
             kind,
             root: Some(root),
+            namespaces: RwLock::new(None),
         }
+    }
+
+    #[allow(clippy::too_many_arguments, clippy::used_underscore_binding, reason = "parsel's signature")]
+    fn construct(
+        py: Python<'_>,
+        text: Option<&Bound<'_, PyAny>>,
+        r#type: Option<&str>,
+        body: Option<&Bound<'_, PyAny>>,
+        encoding: Option<&str>,
+        root: Option<Py<PyAny>>,
+        base_url: Option<&str>,
+        _expr: Option<&str>,
+    ) -> PyResult<Self> {
+        match r#type {
+            None | Some("html" | "xml" | "text" | "json") => {}
+            Some(other) => return Err(PyValueError::new_err(format!("Invalid type: {other}"))),
+        }
+        let base = parse_base(base_url)?;
+        if let Some(text) = text.filter(|t| !t.is_none()) {
+            if root.is_some() {
+                let warning = py.get_type::<pyo3::exceptions::PyUserWarning>();
+                PyErr::warn(py, &warning, c"Selector got both text and root, root is being ignored.", 1)?;
+            }
+            let Ok(text) = text.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "text argument should be of type str, got {}",
+                    text.get_type().repr()?
+                )));
+            };
+            return Selector::from_text(py, text, r#type, base, _expr);
+        }
+        if let Some(body) = body.filter(|b| b.is_truthy().unwrap_or(true)) {
+            let Ok(body) = body.extract::<PyBackedBytes>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "body argument should be of type bytes or bytearray, got {}",
+                    body.get_type().repr()?
+                )));
+            };
+            let text = match encoding {
+                Some(label) => {
+                    charset::decode_with(&body, label, charset::ErrorMode::Replace)
+                        .map_err(|e| errors::to_py(py, e))?
+                        .text
+                }
+                None => py.detach(|| charset::decode(&body, Some("text/html")).text),
+            };
+            return Selector::from_text(py, &PyString::new(py, &text), r#type, base, _expr);
+        }
+        let Some(root) = root else {
+            return Err(PyValueError::new_err("Selector needs text, body, or root arguments"));
+        };
+        Ok(match r#type {
+            Some("text") => Selector::value_of(Kind::Text, root, _expr),
+            // parsel keeps a non-tree root of type html as it is: a string that queries find nothing in
+            Some(kind @ ("html" | "xml")) => Selector::tree(
+                if kind == "xml" { EMPTY_XML.clone() } else { EMPTY.clone() },
+                Item::String(root.bind(py).str()?.to_string()),
+                _expr.map(Into::into),
+            ),
+            _ => Selector::value_of(Kind::Json, root, _expr),
+        })
     }
 
     /// parsel's reading of `text`: JSON when asked, or (no type given) when it is an object
@@ -113,9 +206,14 @@ impl Selector {
             }
             _ => {}
         }
-        let mut sel = Selector::parse(py, text.to_str()?, base);
-        sel.query = query.map(Into::into);
-        Ok(sel)
+        let text = text.to_str()?;
+        let xml = kind == Some("xml") || (kind.is_none() && has_xml_declaration(text));
+        let doc = if xml {
+            py.detach(|| Document::parse_xml(text, base))
+        } else {
+            py.detach(|| Document::parse(text, base))
+        };
+        Ok(Selector::tree(Arc::new(doc), Item::Node(NodeId::DOCUMENT), query.map(Into::into)))
     }
 
     /// Parses `text` without the GIL.
@@ -149,7 +247,9 @@ impl Selector {
         source: &str,
         query: &html::Query,
         vars: &[(String, html::Variable)],
+        adhoc: &[(String, String)],
     ) -> PyResult<Py<PyAny>> {
+        let namespaces = self.namespaces();
         let mut items = Vec::new();
         let (doc, item) = match self.kind {
             Kind::Json => {
@@ -171,7 +271,7 @@ impl Selector {
                 let this = if source.trim() == "." && matches!(query, html::Query::XPath(_)) {
                     vec![Py::new(
                         py,
-                        Selector::tree(self.doc.clone(), self.item.clone(), Some(source.into())),
+                        self.child(self.doc.clone(), self.item.clone(), Some(source.into()), &namespaces),
                     )?]
                 } else {
                     Vec::new()
@@ -181,7 +281,16 @@ impl Selector {
             Kind::Html => (self.doc.clone(), self.item.clone()),
         };
         let run = |items: &mut Vec<Item>| match query {
-            html::Query::XPath(xpath) => xpath.evaluate_with(&doc, &item, vars, items),
+            html::Query::XPath(xpath) => {
+                // ad hoc ones come last: they win over registered ones
+                let registered = namespaces.as_deref().map_or(&[][..], Vec::as_slice);
+                if adhoc.is_empty() {
+                    xpath.evaluate_with(&doc, &item, vars, registered, items)
+                } else {
+                    let all: Vec<_> = registered.iter().chain(adhoc).cloned().collect();
+                    xpath.evaluate_with(&doc, &item, vars, &all, items)
+                }
+            }
             html::Query::Css(_) => query.select(&doc, &item, items),
         };
         let result =
@@ -190,7 +299,7 @@ impl Selector {
         let source: Arc<str> = source.into();
         let selectors = items
             .into_iter()
-            .map(|item| Py::new(py, Selector::tree(doc.clone(), item, Some(source.clone()))))
+            .map(|item| Py::new(py, self.child(doc.clone(), item, Some(source.clone()), &namespaces)))
             .collect::<PyResult<Vec<_>>>()?;
         selector_list(py, PyList::new(py, selectors)?)
     }
@@ -206,6 +315,13 @@ impl Selector {
             None => Ok(self.value()),
         }
     }
+}
+
+/// parsel's test for XML: the text starts with an XML declaration (`[\s\ufeff]*<?xml\s`).
+fn has_xml_declaration(text: &str) -> bool {
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .strip_prefix("<?xml")
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace))
 }
 
 /// `json.loads(text)`, or `None` when it is not JSON.
@@ -294,66 +410,45 @@ impl Selector {
         huge_tree: bool,
         _expr: Option<&str>,
     ) -> PyResult<Self> {
-        let _ = (namespaces, huge_tree); // no XML yet; html5ever has no size limit to lift
-        match r#type {
-            None | Some("html" | "text" | "json") => {}
-            Some("xml") => {
-                return Err(PyValueError::new_err(
-                    "type='xml' is not supported yet: ferrocrawl parses HTML (use type='html')",
-                ))
-            }
-            Some(other) => return Err(PyValueError::new_err(format!("Invalid type: {other}"))),
+        let _ = huge_tree; // neither parser has a size limit to lift
+        let namespaces = namespaces.map(crate::convert::pairs).transpose()?.filter(|ns| !ns.is_empty());
+        let sel = Selector::construct(py, text, r#type, body, encoding, root, base_url, _expr)?;
+        *sel.namespaces.write().expect("not shared yet") = namespaces.map(Arc::new);
+        Ok(sel)
+    }
+
+    /// `"html"`, `"xml"`, `"text"` or `"json"`, as in parsel.
+    #[getter]
+    fn r#type(&self) -> &'static str {
+        match self.kind {
+            Kind::Html if self.doc.is_xml() => "xml",
+            kind => kind.name(),
         }
-        let base = parse_base(base_url)?;
-        if let Some(text) = text.filter(|t| !t.is_none()) {
-            if root.is_some() {
-                let warning = py.get_type::<pyo3::exceptions::PyUserWarning>();
-                PyErr::warn(py, &warning, c"Selector got both text and root, root is being ignored.", 1)?;
-            }
-            let Ok(text) = text.cast::<PyString>() else {
-                return Err(PyTypeError::new_err(format!(
-                    "text argument should be of type str, got {}",
-                    text.get_type().repr()?
-                )));
-            };
-            return Selector::from_text(py, text, r#type, base, _expr);
+    }
+
+    /// The namespace prefixes `xpath()` knows (besides those passed to it).
+    #[getter(namespaces)]
+    fn namespaces_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (prefix, uri) in self.namespaces().iter().flat_map(|ns| ns.iter()) {
+            dict.set_item(prefix, uri)?;
         }
-        if let Some(body) = body.filter(|b| b.is_truthy().unwrap_or(true)) {
-            let Ok(body) = body.extract::<PyBackedBytes>() else {
-                return Err(PyTypeError::new_err(format!(
-                    "body argument should be of type bytes or bytearray, got {}",
-                    body.get_type().repr()?
-                )));
-            };
-            let text = match encoding {
-                Some(label) => {
-                    charset::decode_with(&body, label, charset::ErrorMode::Replace)
-                        .map_err(|e| errors::to_py(py, e))?
-                        .text
-                }
-                None => py.detach(|| charset::decode(&body, Some("text/html")).text),
-            };
-            return Selector::from_text(py, &PyString::new(py, &text), r#type, base, _expr);
-        }
-        let Some(root) = root else {
-            return Err(PyValueError::new_err("Selector needs text, body, or root arguments"));
-        };
-        Ok(match r#type {
-            Some("text") => Selector::value_of(Kind::Text, root, _expr),
-            // parsel keeps a non-tree root of type html as it is: a string that queries find nothing in
-            Some("html") => Selector::tree(
-                EMPTY.clone(),
-                Item::String(root.bind(py).str()?.to_string()),
-                _expr.map(Into::into),
-            ),
-            _ => Selector::value_of(Kind::Json, root, _expr),
-        })
+        Ok(dict)
+    }
+
+    /// Makes `prefix` usable in this selector's XPath queries (and its results').
+    fn register_namespace(&self, prefix: &str, uri: &str) {
+        let mut ns = self.namespaces.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut list = ns.as_deref().cloned().unwrap_or_default();
+        list.retain(|(p, _)| p != prefix);
+        list.push((prefix.to_owned(), uri.to_owned()));
+        *ns = Some(Arc::new(list));
     }
 
     /// Nodes matching a CSS selector (with parsel's `::text` and `::attr(name)`).
     fn css(&self, py: Python<'_>, query: &str) -> PyResult<Py<PyAny>> {
         let q = html::css(query).map_err(|e| selector_error(py, &e))?;
-        self.select(py, query, &html::Query::Css(q), &[])
+        self.select(py, query, &html::Query::Css(q), &[], &[])
     }
 
     /// Results of an XPath 1.0 expression, relative to this selector. Keyword arguments are
@@ -366,10 +461,10 @@ impl Selector {
         namespaces: Option<&Bound<'_, PyAny>>,
         variables: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let _ = namespaces; // HTML elements have no namespace (as in lxml's HTML tree)
         let vars = variables.map(xpath_variables).transpose()?.unwrap_or_default();
+        let adhoc = namespaces.map(crate::convert::pairs).transpose()?.unwrap_or_default();
         let q = html::xpath(query).map_err(|e| selector_error(py, &e))?;
-        self.select(py, query, &html::Query::XPath(q), &vars)
+        self.select(py, query, &html::Query::XPath(q), &vars, &adhoc)
     }
 
     /// Outer HTML of an element, text of a text node, value of an attribute.
@@ -389,12 +484,6 @@ impl Selector {
 
     fn extract(&self, py: Python<'_>) -> Py<PyAny> {
         self.get(py, None)
-    }
-
-    /// `"html"`, `"text"` or `"json"`, as in parsel.
-    #[getter]
-    fn r#type(&self) -> &'static str {
-        self.kind.name()
     }
 
     /// parsel's `root`: the JSON value, the text, or a result's string, number or boolean.

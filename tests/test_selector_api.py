@@ -410,10 +410,34 @@ def test_types_json_text_and_html():
     assert ferrocrawl.Selector(body=bytearray(b"<p>ok</p>")).css("p::text").get() == "ok"
     with pytest.raises(ValueError, match="Invalid type: xhtml"):
         fc("", type="xhtml")
-    with pytest.raises(ValueError, match="type='xml' is not supported yet"):
-        fc("<a/>", type="xml")
     with pytest.raises(TypeError, match="text argument should be of type str"):
         ferrocrawl.Selector(b"<p/>")  # type: ignore[arg-type]
+
+
+def test_xml_documents_and_namespaces():
+    feed = """<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:m="http://search.yahoo.com/mrss/">
+  <Entry m:id="1"><Title>One &amp; two</Title><m:thumb url="a.png"/></Entry>
+</feed>"""
+    sel = fc(feed)  # the declaration makes it XML, as in parsel
+    assert sel.type == "xml"
+    assert sel.xpath("//Title").getall() == []  # no prefix: no namespace
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    assert sel.xpath("//a:Title/text()", namespaces=atom).get() == "One & two"
+    assert sel.xpath("//a:title", namespaces=atom).get() is None  # names keep their case
+    with pytest.raises(ValueError, match="Undefined namespace prefix in //m:thumb"):
+        sel.xpath("//m:thumb")
+    sel.register_namespace("a", atom["a"])
+    sel.register_namespace("m", "http://search.yahoo.com/mrss/")
+    entry = sel.xpath("//a:Entry")[0]  # results know the registered prefixes
+    assert entry.xpath("m:thumb/@url").get() == "a.png"
+    assert entry.xpath("@m:id").get() == "1"
+    assert entry.xpath("a:Title").get() == "<Title>One &amp; two</Title>"
+    assert sel.namespaces == {"a": atom["a"], "m": "http://search.yahoo.com/mrss/"}
+    # libxml2's recovery: an end tag closes the innermost open element
+    broken = fc('<div><img src="a.jpg"><p>Hello</div>', type="xml")
+    assert broken.get() == '<div><img src="a.jpg"><p>Hello</p></img></div>'
+    assert fc("<a><b/></a>", type="xml").css("b").get() == "<b/>"
 
 
 def test_root_attrib_bool_and_dot_on_strings():

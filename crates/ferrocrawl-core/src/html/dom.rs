@@ -42,7 +42,7 @@ impl NodeId {
     }
 }
 
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 
 /// What a node is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,20 +94,22 @@ impl Element {
 }
 
 #[derive(Debug)]
-struct Node {
-    parent: u32,
-    prev_sibling: u32,
-    next_sibling: u32,
+pub(super) struct Node {
+    pub(super) parent: u32,
+    pub(super) prev_sibling: u32,
+    pub(super) next_sibling: u32,
     /// The last descendant in document order (the node itself when it has no children).
-    subtree_end: u32,
-    data: NodeData,
+    pub(super) subtree_end: u32,
+    pub(super) data: NodeData,
 }
 
 /// One parsed HTML page. `Send + Sync`: share it behind an `Arc` across threads.
 #[derive(Debug)]
 pub struct Document {
-    nodes: Vec<Node>,
-    base_url: Option<Url>,
+    pub(super) nodes: Vec<Node>,
+    pub(super) base_url: Option<Url>,
+    /// Parsed as XML ([`Document::parse_xml`]): names are case-sensitive and namespaced.
+    pub(super) xml: bool,
 }
 
 impl Document {
@@ -121,7 +123,12 @@ impl Document {
         while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
         tokenizer.end();
         let arena = tokenizer.sink.inner.sink.finish();
-        Document { nodes: arena.into_document_order(), base_url }
+        Document { nodes: arena.into_document_order(), base_url, xml: false }
+    }
+
+    /// Whether the document was parsed as XML.
+    pub fn is_xml(&self) -> bool {
+        self.xml
     }
 
     pub fn base_url(&self) -> Option<&Url> {

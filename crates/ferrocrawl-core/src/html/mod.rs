@@ -15,6 +15,7 @@ mod links_stream;
 mod query;
 mod regex;
 mod text;
+mod xml;
 mod xpath;
 
 /// A compiled `.re()` pattern (the `regex` crate's).

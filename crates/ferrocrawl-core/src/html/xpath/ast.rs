@@ -127,8 +127,29 @@ pub(crate) enum NodeTest {
     Pi(Option<String>),
     /// `*`: any node of the axis' principal type (element, or attribute on `@`).
     Principal,
-    /// A name, lowercased: HTML names are matched ASCII-case-insensitively.
-    Name(LocalName),
+    /// A name, optionally prefixed.
+    Name(NameTest),
+    /// `prefix:*`: any element (or attribute) in the namespace bound to the prefix.
+    AnyIn(Box<str>),
+}
+
+/// A name test. HTML names match ASCII-case-insensitively (`lower`) and have no namespace;
+/// XML names match exactly, in the namespace the prefix is bound to (none without one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NameTest {
+    pub lower: LocalName,
+    pub local: LocalName,
+    pub prefix: Option<Box<str>>,
+}
+
+impl NameTest {
+    pub fn new(prefix: Option<&str>, local: &str) -> NameTest {
+        NameTest {
+            lower: LocalName::from(local.to_ascii_lowercase()),
+            local: LocalName::from(local),
+            prefix: prefix.map(Into::into),
+        }
+    }
 }
 
 /// The core function library, resolved and arity-checked when parsing.

@@ -5,18 +5,17 @@
 //! operator chain, which builds a left-deep tree) counts towards `MAX_NESTING`, which bounds
 //! the depth of the tree and so the recursion of the parser, the evaluator and `Drop`.
 
-use html5ever::LocalName;
-
-use super::ast::{ArithOp, Axis, CmpOp, Expr, Function, NodeTest, Path, Predicate, Start, Step};
+use super::ast::{ArithOp, Axis, CmpOp, Expr, Function, NameTest, NodeTest, Path, Predicate, Start, Step};
 use super::lexer::{tokenize_partial, Tok, Token};
 use crate::html::error::SelectorError;
 
 /// How deeply an expression may nest.
 pub const MAX_NESTING: usize = 100;
 
-pub(crate) fn parse(expr: &str) -> Result<Expr, SelectorError> {
+/// The expression, and the namespace prefixes its name tests use (to check they are bound).
+pub(crate) fn parse(expr: &str) -> Result<(Expr, Vec<String>), SelectorError> {
     let (tokens, lex_error) = tokenize_partial(expr);
-    let mut parser = Parser { src: expr, tokens, at: 0, nesting: 0, lex_error };
+    let mut parser = Parser { src: expr, tokens, at: 0, nesting: 0, lex_error, prefixes: Vec::new() };
     if parser.tokens.is_empty() && parser.lex_error.is_none() {
         return Err(SelectorError::new(expr, 0, "empty XPath expression"));
     }
@@ -26,7 +25,7 @@ pub(crate) fn parse(expr: &str) -> Result<Expr, SelectorError> {
     }
     match parser.lex_error {
         Some(e) => Err(e),
-        None => Ok(result),
+        None => Ok((result, parser.prefixes)),
     }
 }
 
@@ -37,6 +36,7 @@ struct Parser<'a> {
     nesting: usize,
     /// What stopped the lexer after the last token, reported when the parser gets there.
     lex_error: Option<SelectorError>,
+    prefixes: Vec<String>,
 }
 
 type PResult<T> = Result<T, SelectorError>;
@@ -294,13 +294,18 @@ impl Parser<'_> {
                 Ok(test)
             }
             Some(Tok::Name(name)) => {
-                if name.contains(':') {
-                    return Err(self.error(
-                        "namespace prefixes are not supported: HTML elements have no namespace, use the local name or *[local-name()='...']",
-                    ));
-                }
                 self.at += 1;
-                Ok(NodeTest::Name(LocalName::from(name.to_ascii_lowercase())))
+                let Some((prefix, local)) = name.split_once(':') else {
+                    return Ok(NodeTest::Name(NameTest::new(None, &name)));
+                };
+                if !self.prefixes.iter().any(|p| p == prefix) {
+                    self.prefixes.push(prefix.to_owned());
+                }
+                Ok(if local == "*" {
+                    NodeTest::AnyIn(prefix.into())
+                } else {
+                    NodeTest::Name(NameTest::new(Some(prefix), local))
+                })
             }
             _ => Err(self.error("expected a step (a name, *, a node test, '.', '..' or '@')")),
         }
@@ -399,7 +404,7 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Expr {
-        parse(s).unwrap_or_else(|e| panic!("{e}"))
+        parse(s).unwrap_or_else(|e| panic!("{e}")).0
     }
 
     fn err(s: &str) -> SelectorError {
@@ -445,7 +450,7 @@ mod tests {
         assert!(matches!(path.start, Start::Expr(ref e, 0) if matches!(**e, Expr::Filter(..))));
         assert_eq!(path.steps[0].test, NodeTest::Text);
         assert!(
-            matches!(p("DIV"), Expr::Path(Path { ref steps, .. }) if steps[0].test == NodeTest::Name(LocalName::from("div")))
+            matches!(p("DIV"), Expr::Path(Path { ref steps, .. }) if steps[0].test == NodeTest::Name(NameTest::new(None, "DIV")))
         );
         assert!(
             matches!(p("processing-instruction('x')"), Expr::Path(Path { ref steps, .. }) if steps[0].test == NodeTest::Pi(Some("x".into())))
@@ -485,7 +490,6 @@ mod tests {
         assert_eq!(err("//a)").position, 3);
         assert_eq!(err("$").position, 0);
         assert_eq!(p("$x"), Expr::Variable("x".into(), 0));
-        assert_eq!(err("svg:rect").position, 0);
         assert_eq!(err("").position, 0);
         assert_eq!(err("//").position, 2);
         assert_eq!(err("a/").position, 2);
