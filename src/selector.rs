@@ -27,7 +27,9 @@ const DETACH_QUERY_NODES: usize = 2_000;
 
 #[pyclass(frozen, weakref, module = "ferrocrawl._ferrocrawl")]
 pub struct Selector {
-    doc: Arc<Document>,
+    /// The document, shared by every selector made from it: `drop()` and
+    /// `remove_namespaces()` replace it for all of them (node ids stay valid).
+    shared: Shared,
     item: Item,
     /// The query that found this item (parsel's `_expr`, shown by `repr`); `None` for a
     /// document.
@@ -37,6 +39,12 @@ pub struct Selector {
     root: Option<Py<PyAny>>,
     /// Namespaces given to the constructor or `register_namespace()`, inherited by results.
     namespaces: RwLock<Namespaces>,
+}
+
+type Shared = Arc<RwLock<Arc<Document>>>;
+
+fn shared(doc: Arc<Document>) -> Shared {
+    Arc::new(RwLock::new(doc))
 }
 
 /// `(prefix, uri)` pairs, later ones first; `None` when there are none.
@@ -82,7 +90,19 @@ fn parse_base(base_url: Option<&str>) -> PyResult<Option<Url>> {
 
 impl Selector {
     fn tree(doc: Arc<Document>, item: Item, query: Option<Arc<str>>) -> Selector {
-        Selector { doc, item, query, kind: Kind::Html, root: None, namespaces: RwLock::new(None) }
+        Selector {
+            shared: shared(doc),
+            item,
+            query,
+            kind: Kind::Html,
+            root: None,
+            namespaces: RwLock::new(None),
+        }
+    }
+
+    /// The document as it is now.
+    fn doc(&self) -> Arc<Document> {
+        self.shared.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     fn namespaces(&self) -> Namespaces {
@@ -92,13 +112,13 @@ impl Selector {
     /// A result of a query on this selector: it knows the same namespaces.
     fn child(
         &self,
-        doc: Arc<Document>,
+        shared: Shared,
         item: Item,
         query: Option<Arc<str>>,
         namespaces: &Namespaces,
     ) -> Selector {
         Selector {
-            doc,
+            shared,
             item,
             query,
             kind: Kind::Html,
@@ -110,7 +130,7 @@ impl Selector {
     /// A `type="json"` or `type="text"` selector of `root`.
     fn value_of(kind: Kind, root: Py<PyAny>, query: Option<&str>) -> Selector {
         Selector {
-            doc: EMPTY.clone(),
+            shared: shared(EMPTY.clone()),
             item: Item::Node(NodeId::DOCUMENT),
             query: query.map(Into::into),
             kind,
@@ -236,7 +256,7 @@ impl Selector {
     /// parsel's results for text and attributes are strings: querying them finds nothing.
     fn is_string_like(&self) -> bool {
         match &self.item {
-            Item::Node(id) => matches!(self.doc.data(*id), html::NodeData::Text(_)),
+            Item::Node(id) => matches!(self.doc().data(*id), html::NodeData::Text(_)),
             _ => true,
         }
     }
@@ -251,7 +271,7 @@ impl Selector {
     ) -> PyResult<Py<PyAny>> {
         let namespaces = self.namespaces();
         let mut items = Vec::new();
-        let (doc, item) = match self.kind {
+        let (cell, doc, item) = match self.kind {
             Kind::Json => {
                 let language = if matches!(query, html::Query::Css(_)) { "css" } else { "xpath" };
                 return Err(PyValueError::new_err(format!(
@@ -264,21 +284,22 @@ impl Selector {
                     .root
                     .as_ref()
                     .map_or(Ok(String::new()), |r| r.bind(py).str().map(|s| s.to_string()))?;
-                (Arc::new(py.detach(|| Document::parse(&text, None))), Item::Node(NodeId::DOCUMENT))
+                let doc = Arc::new(py.detach(|| Document::parse(&text, None)));
+                (shared(doc.clone()), doc, Item::Node(NodeId::DOCUMENT))
             }
             Kind::Html if self.is_string_like() => {
                 // as in parsel, `.` on a string gives it back and anything else finds nothing
                 let this = if source.trim() == "." && matches!(query, html::Query::XPath(_)) {
                     vec![Py::new(
                         py,
-                        self.child(self.doc.clone(), self.item.clone(), Some(source.into()), &namespaces),
+                        self.child(self.shared.clone(), self.item.clone(), Some(source.into()), &namespaces),
                     )?]
                 } else {
                     Vec::new()
                 };
                 return selector_list(py, PyList::new(py, this)?);
             }
-            Kind::Html => (self.doc.clone(), self.item.clone()),
+            Kind::Html => (self.shared.clone(), self.doc(), self.item.clone()),
         };
         let run = |items: &mut Vec<Item>| match query {
             html::Query::XPath(xpath) => {
@@ -299,13 +320,13 @@ impl Selector {
         let source: Arc<str> = source.into();
         let selectors = items
             .into_iter()
-            .map(|item| Py::new(py, self.child(doc.clone(), item, Some(source.clone()), &namespaces)))
+            .map(|item| Py::new(py, self.child(cell.clone(), item, Some(source.clone()), &namespaces)))
             .collect::<PyResult<Vec<_>>>()?;
         selector_list(py, PyList::new(py, selectors)?)
     }
 
     fn value(&self) -> String {
-        self.doc.get(&self.item)
+        self.doc().get(&self.item)
     }
 
     /// What `.re()` runs on: `str(get())`.
@@ -421,7 +442,7 @@ impl Selector {
     #[getter]
     fn r#type(&self) -> &'static str {
         match self.kind {
-            Kind::Html if self.doc.is_xml() => "xml",
+            Kind::Html if self.doc().is_xml() => "xml",
             kind => kind.name(),
         }
     }
@@ -503,8 +524,53 @@ impl Selector {
         })
     }
 
-    /// Does nothing: HTML trees have no namespaces to remove (nor does JSON).
-    fn remove_namespaces(&self) {}
+    /// Takes every element and attribute of the document out of its namespace, so that
+    /// `//link` finds Atom's `<link>` (parsel's); every selector of the document sees it.
+    /// Nothing to do for HTML (no namespaces in XPath's view) or JSON.
+    fn remove_namespaces(&self, py: Python<'_>) {
+        if self.kind == Kind::Html && self.doc().is_xml() {
+            let mut doc = self.shared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let plain = py.detach(|| doc.without_namespaces());
+            *doc = Arc::new(plain);
+        }
+    }
+
+    /// Removes this element (or comment) from the document, for every selector of it, as
+    /// parsel's `drop()`; the text after it joins the text before it. A string result
+    /// (text, attribute) raises `CannotRemoveElementWithoutRoot`, the document and its root
+    /// element `CannotDropElementWithoutParent`.
+    fn drop(&self, py: Python<'_>) -> PyResult<()> {
+        let classes = errors::classes(py);
+        let no_root = || {
+            errors::new_error(
+                py,
+                &classes.remove_without_root,
+                "The node you're trying to drop has no root, are you trying to drop a pseudo-element? Try to use 'li' as a selector instead of 'li::text' or '//li' instead of '//li/text()', for example.".into(),
+                None,
+                None,
+            )
+        };
+        let Item::Node(id) = self.item else { return Err(no_root()) };
+        if self.kind != Kind::Html || self.is_string_like() {
+            return Err(no_root());
+        }
+        let mut doc = self.shared.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match doc.drop_node(id) {
+            Ok(dropped) => {
+                *doc = Arc::new(dropped);
+                Ok(())
+            }
+            Err(html::DropError::NotANode) => Err(no_root()),
+            Err(html::DropError::NoParent) => Err(errors::new_error(
+                py,
+                &classes.drop_without_parent,
+                "The node you're trying to remove has no parent, are you trying to remove a root element?"
+                    .into(),
+                None,
+                None,
+            )),
+        }
+    }
 
     #[pyo3(signature = (regex, replace_entities=true))]
     fn re(&self, py: Python<'_>, regex: &Bound<'_, PyAny>, replace_entities: bool) -> PyResult<Vec<String>> {
@@ -538,16 +604,15 @@ impl Selector {
     #[getter]
     fn attrib<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
+        let doc = self.doc();
         // parsel's root is the root element: a document's attributes are its
         let item = match self.item {
-            Item::Node(NodeId::DOCUMENT) => self
-                .doc
-                .children(NodeId::DOCUMENT)
-                .find(|&id| self.doc.is_element(id))
-                .map_or(Item::Node(NodeId::DOCUMENT), Item::Node),
+            Item::Node(NodeId::DOCUMENT) => {
+                doc.root_element().map_or(Item::Node(NodeId::DOCUMENT), Item::Node)
+            }
             _ => self.item.clone(),
         };
-        for (k, v) in self.doc.attrib(&item) {
+        for (k, v) in doc.attrib(&item) {
             dict.set_item(k, v)?;
         }
         Ok(dict)
@@ -555,13 +620,14 @@ impl Selector {
 
     /// Absolute, fragment-free, de-duplicated http(s) links of the document, in order.
     fn links(&self, py: Python<'_>) -> Vec<String> {
-        py.detach(|| self.doc.links(None))
+        let doc = self.doc();
+        py.detach(|| doc.links(None))
     }
 
     /// `url` made absolute against the page (its `<base href>`, else `base_url`), like
     /// Scrapy's `response.urljoin`.
     fn urljoin(&self, url: &str) -> PyResult<String> {
-        let joined = match self.doc.effective_base(None) {
+        let joined = match self.doc().effective_base(None) {
             Some(base) => base.join(url.trim()),
             None => Url::parse(url.trim()),
         };
@@ -574,14 +640,14 @@ impl Selector {
             return Python::attach(|py| self.string(py)).unwrap_or_default();
         }
         match self.item.context_node() {
-            Some(id) => self.doc.text(id),
+            Some(id) => self.doc().text(id),
             None => self.value(),
         }
     }
 
     #[getter]
-    fn base_url(&self) -> Option<&str> {
-        self.doc.base_url().map(Url::as_str)
+    fn base_url(&self) -> Option<String> {
+        self.doc().base_url().map(Url::to_string)
     }
 
     fn __str__(&self, py: Python<'_>) -> PyResult<String> {

@@ -440,6 +440,32 @@ def test_xml_documents_and_namespaces():
     assert fc("<a><b/></a>", type="xml").css("b").get() == "<b/>"
 
 
+def test_drop_and_remove_namespaces_change_the_document_for_every_selector():
+    sel = fc("<body><ul><li>1</li><li>2</li><li>3</li></ul><p>a<b>x</b> c</p></body>")
+    items = sel.css("li")
+    items[0].drop()
+    assert sel.css("li::text").getall() == ["2", "3"]
+    assert items[1].get() == "<li>2</li>"  # the other selectors stay valid
+    sel.css("b").drop()  # the text after joins the text before, as lxml's drop_tree
+    assert sel.xpath("//p/text()").getall() == ["a c"]
+    sel.css("li").drop()
+    assert sel.css("ul").get() == "<ul></ul>"
+    with pytest.raises(ferrocrawl.CannotRemoveElementWithoutRoot):
+        sel.css("p::text")[0].drop()
+    with pytest.raises(ferrocrawl.CannotRemoveElementWithoutParent):
+        sel.css("html").drop()
+    with pytest.raises(ferrocrawl.CannotDropElementWithoutParent):
+        sel.drop()
+    feed = fc(
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:a="urn:a"><link a:t="x"/></feed>',
+        type="xml",
+    )
+    link = feed.xpath("/*")[0]
+    assert feed.xpath("//link").getall() == []
+    link.remove_namespaces()  # any selector of the document will do
+    assert feed.xpath("//link/@t").getall() == ["x"]
+
+
 def test_root_attrib_bool_and_dot_on_strings():
     sel = fc('<html lang="en"><a href="">e</a><a href="x">f</a></html>')
     assert sel.attrib == {"lang": "en"}  # parsel's root is the root element

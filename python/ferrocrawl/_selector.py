@@ -29,6 +29,11 @@ class SelectorList(list[Selector]):
     def css(self, query: str) -> SelectorList:
         return SelectorList(x for s in self for x in s.css(query))
 
+    def drop(self) -> None:
+        """Removes every selected element from the document (parsel's ``drop()``)."""
+        for s in self:
+            s.drop()
+
     def jmespath(self, query: str, **kwargs: Any) -> SelectorList:
         return SelectorList(x for s in self for x in s.jmespath(query, **kwargs))
 

@@ -140,7 +140,7 @@ impl Serialize for SubTree<'_> {
                 NodeData::ProcessingInstruction { target, data } => {
                     ser.write_processing_instruction(target, data)?;
                 }
-                NodeData::Document => {}
+                NodeData::Document | NodeData::Removed => {}
             }
         }
         while let Some(top) = open.pop() {

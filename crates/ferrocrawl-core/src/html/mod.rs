@@ -23,7 +23,7 @@ pub use ::regex::Regex;
 pub use batch::{Extracted, Extractor};
 pub use cache::Cache;
 pub use css::CssQuery;
-pub use dom::{Attribute, Document, Element, NodeData, NodeId, Siblings, MAX_DEPTH};
+pub use dom::{Attribute, Document, DropError, Element, NodeData, NodeId, Siblings, MAX_DEPTH};
 pub use error::SelectorError;
 pub use item::{python_float_str, Item};
 pub use links::LinkResolver;

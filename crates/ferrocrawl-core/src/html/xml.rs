@@ -261,7 +261,7 @@ impl Document {
                 NodeData::ProcessingInstruction { target, data } => {
                     let _ = write!(out, "<?{target} {data}?>");
                 }
-                NodeData::Doctype { .. } | NodeData::Document => {}
+                NodeData::Doctype { .. } | NodeData::Document | NodeData::Removed => {}
             }
         }
         while let Some(top) = open.pop() {
@@ -314,6 +314,52 @@ mod tests {
         assert_eq!(get("<t><n:a>take</a><a>found</a></t>"), "<t><n:a>take</n:a><a>found</a></t>");
         assert_eq!(get(""), "<html/>");
         assert_eq!(get("<foo>&xxe;</foo>"), "<foo>&amp;xxe;</foo>");
+    }
+
+    fn first(doc: &Document, expr: &str) -> NodeId {
+        let mut out = Vec::new();
+        crate::html::XPath::parse(expr).unwrap().select(doc, &mut out).unwrap();
+        match out.first() {
+            Some(Item::Node(id)) => *id,
+            other => panic!("{expr}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn drop_node_keeps_ids_and_joins_the_text_around() {
+        use crate::html::xpath::testing::getall;
+        use crate::html::DropError;
+        let doc = Document::parse("<p>Text before.<span>Text in.</span> Text after.</p><i>x</i>", None);
+        let span = first(&doc, "//span");
+        let i = first(&doc, "//i");
+        let dropped = doc.drop_node(span).unwrap();
+        assert_eq!(dropped.get(&Item::Node(first(&dropped, "//p"))), "<p>Text before. Text after.</p>");
+        assert_eq!(getall(&dropped, "//p/text()"), ["Text before. Text after."]);
+        assert_eq!(getall(&dropped, "//p/node()"), ["Text before. Text after."]);
+        assert_eq!(getall(&dropped, "count(//span | //text()[.='Text in.'])"), ["0.0"]);
+        assert_eq!(dropped.get(&Item::Node(i)), "<i>x</i>", "other ids still point at their nodes");
+        let first_child = dropped.drop_node(first(&dropped, "//p/text()")).unwrap();
+        assert_eq!(getall(&first_child, "//p"), ["<p></p>"]);
+        assert_eq!(getall(&first_child, "count(//p/node())"), ["0.0"]);
+        let html = first(&doc, "/html");
+        assert_eq!(doc.drop_node(html).unwrap_err(), DropError::NoParent);
+        assert_eq!(doc.drop_node(NodeId::DOCUMENT).unwrap_err(), DropError::NoParent);
+        // XML too, and the root element stays
+        let xml = Document::parse_xml("<a><b/>tail<c/></a>", None);
+        let xml = xml.drop_node(first(&xml, "//b")).unwrap();
+        assert_eq!(getall(&xml, "/a"), ["<a>tail<c/></a>"]);
+        assert_eq!(xml.drop_node(first(&xml, "/a")).unwrap_err(), DropError::NoParent);
+    }
+
+    #[test]
+    fn without_namespaces() {
+        use crate::html::xpath::testing::getall;
+        let doc =
+            Document::parse_xml(r#"<feed xmlns="urn:atom" xmlns:a="urn:a"><link a:type="t"/></feed>"#, None);
+        assert!(getall(&doc, "//link").is_empty());
+        let plain = doc.without_namespaces();
+        assert_eq!(getall(&plain, "//link/@type"), ["t"]);
+        assert_eq!(getall(&plain, "/feed"), [r#"<feed><link type="t"/></feed>"#]);
     }
 
     #[test]

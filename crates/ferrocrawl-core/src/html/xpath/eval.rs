@@ -175,7 +175,7 @@ impl<'a> Evaluator<'a> {
         match doc.data(id) {
             NodeData::Text(t) | NodeData::Comment(t) => Cow::Borrowed(t),
             NodeData::ProcessingInstruction { data, .. } => Cow::Borrowed(data),
-            NodeData::Doctype { .. } => Cow::Borrowed(""),
+            NodeData::Doctype { .. } | NodeData::Removed => Cow::Borrowed(""),
             NodeData::Element(_) | NodeData::Document => {
                 let mut texts = doc.descendants(id).filter_map(|d| match doc.data(d) {
                     NodeData::Text(t) => Some(&**t),
@@ -453,7 +453,7 @@ impl<'a> Evaluator<'a> {
     fn matches(&self, id: NodeId, test: &NodeTest) -> bool {
         match (self.doc.data(id), test) {
             // lxml does not expose the doctype as a node.
-            (data, NodeTest::Node) => !matches!(data, NodeData::Doctype { .. }),
+            (data, NodeTest::Node) => !matches!(data, NodeData::Doctype { .. } | NodeData::Removed),
             (NodeData::Text(_), NodeTest::Text)
             | (NodeData::Comment(_), NodeTest::Comment)
             | (NodeData::ProcessingInstruction { .. }, NodeTest::Pi(None))
