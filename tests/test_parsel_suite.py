@@ -1,4 +1,5 @@
-"""parsel's own ``TestSelector`` (tests/parsel_suite/, vendored) run on ``ferrocrawl.Selector``.
+"""parsel's own ``TestSelector`` and ``TestExslt`` (tests/parsel_suite/, vendored) run on
+``ferrocrawl.Selector``.
 
 ``EXCLUDED``: the tests that inspect lxml objects directly (skipped, with the reason).
 ``NOT_YET``: the tests ferrocrawl fails, with the reason (issue #12); strict xfails, so one that
@@ -25,6 +26,8 @@ EXCLUDED: dict[str, str] = {
     "test_etree_root_invalid_type": "expects .root to be an lxml element",
     "test_xml_syntax_error_reraised": "monkeypatches lxml.etree.fromstring",
     "test_xml_syntax_error_with_encoding_error_recovers": "monkeypatches lxml.etree.fromstring",
+    # TestExslt
+    "test_drop_with_xml_type": "calls lxml's getparent() on .root",
 }
 
 NOT_YET: dict[str, str] = {
@@ -36,6 +39,9 @@ NOT_YET: dict[str, str] = {
     "test_remove_root_element_selector": HEAD,
     "test_deep_nesting": LIBXML2_DEPTH,
     "test_huge_tree_warning_skips_other_errors": LIBXML2_DEPTH,
+    # TestExslt
+    "test_regexp": "re:match() (it makes new <match> elements) is not supported",
+    "test_dont_remove_text_after_deleted_element": HEAD,
 }
 
 
@@ -45,9 +51,7 @@ upstream.CannotRemoveElementWithoutRoot = ferrocrawl.CannotRemoveElementWithoutR
 upstream.CannotRemoveElementWithoutParent = ferrocrawl.CannotRemoveElementWithoutParent  # type: ignore[misc]
 
 
-class TestParselSelector(upstream.TestSelector):
-    sscls = ferrocrawl.Selector  # type: ignore[assignment]
-
+class Expectations:
     @pytest.fixture(autouse=True)
     def _expectations(self, request: pytest.FixtureRequest) -> None:
         names = (request.node.name, request.node.originalname)
@@ -56,8 +60,16 @@ class TestParselSelector(upstream.TestSelector):
         if reason := next((NOT_YET[n] for n in names if n in NOT_YET), None):
             request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
 
+
+class TestParselSelector(Expectations, upstream.TestSelector):
+    sscls = ferrocrawl.Selector  # type: ignore[assignment]
+
     # It records the warning with catch_warnings(record=True), which our filterwarnings=error
     # would turn into an exception first.
     @pytest.mark.filterwarnings("always::UserWarning")
     def test_text_and_root_warning(self) -> None:
         super().test_text_and_root_warning()
+
+
+class TestParselExslt(Expectations, upstream.TestExslt):
+    sscls = ferrocrawl.Selector  # type: ignore[assignment]

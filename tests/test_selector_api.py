@@ -371,6 +371,14 @@ def test_xpath_variables_from_keyword_arguments():
         sel.xpath("//a[@id=$aid]", aid=["x"])
 
 
+def test_parsels_xpath_extensions():
+    sel = fc('<p class="big  red">1</p><p class="big">2</p><a href="/x.pdf">3</a>')
+    assert sel.xpath("//p[has-class('red', 'big')]/text()").getall() == ["1"]
+    assert sel.xpath(r'//a[re:test(@href, "\.PDF$", "i")]/text()').getall() == ["3"]
+    assert sel.xpath(r're:replace(//a/@href, "(\w+)\.pdf", "", "\1.html")').get() == "/x.html"
+    assert sel.xpath("set:difference(//p, //p[has-class('red')])/text()").getall() == ["2"]
+
+
 def test_xpath_errors_read_as_parsels():
     sel = fc("<a>x</a>")
     for query, kind in [

@@ -182,6 +182,17 @@ pub(crate) enum Function {
     Floor,
     Ceiling,
     Round,
+    /// parsel's `has-class(name, ...)`: the context element has every one of the classes.
+    HasClass,
+    /// EXSLT `re:test(string, pattern, flags?)` (parsel binds `re`); flags: `i` ignores case.
+    ReTest,
+    /// EXSLT `re:replace(string, pattern, flags, replacement)`; flag `g` replaces every match.
+    ReReplace,
+    /// EXSLT `set:difference(a, b)`: the nodes of `a` not in `b` (parsel binds `set`).
+    SetDifference,
+    SetIntersection,
+    SetDistinct,
+    SetHasSameNode,
 }
 
 impl Function {
@@ -216,6 +227,13 @@ impl Function {
             "floor" => (F::Floor, 1, 1),
             "ceiling" => (F::Ceiling, 1, 1),
             "round" => (F::Round, 1, 1),
+            "has-class" => (F::HasClass, 1, usize::MAX),
+            "re:test" => (F::ReTest, 2, 3),
+            "re:replace" => (F::ReReplace, 4, 4),
+            "set:difference" => (F::SetDifference, 2, 2),
+            "set:intersection" => (F::SetIntersection, 2, 2),
+            "set:distinct" => (F::SetDistinct, 1, 1),
+            "set:has-same-node" => (F::SetHasSameNode, 2, 2),
             _ => return None,
         })
     }
