@@ -1,4 +1,6 @@
-"""``SelectorList``: parsel's list of selectors, a real ``list`` with the query methods."""
+"""``SelectorList``: parsel's list of selectors, a real ``list`` with the query methods; and
+the parts of ``Selector`` that are Python's own: ``re`` for patterns Rust's regex refuses,
+and ``jmespath``."""
 
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ class SelectorList(list[Selector]):
             return s.get()
         return default
 
-    def getall(self) -> list[str]:
+    def getall(self) -> list[Any]:
         return [s.get() for s in self]
 
     extract_first = get
@@ -86,7 +88,11 @@ def _python_re(regex: str | Pattern[str], text: str) -> list[str]:
 def _jmespath(selector: Selector, query: str, **kwargs: Any) -> SelectorList:
     """parsel's ``Selector.jmespath``: the query on the JSON value (or on the JSON in the
     text), each result a selector; ``jmespath`` is imported when first used."""
-    import jmespath  # type: ignore[import-untyped]
+    try:
+        import jmespath  # type: ignore[import-untyped]
+    except ImportError as e:
+        msg = "Selector.jmespath() needs the jmespath package: pip install ferrocrawl[jmespath]"
+        raise ImportError(msg) from e
 
     root = selector.root
     if selector.type == "json":
