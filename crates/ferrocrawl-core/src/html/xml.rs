@@ -88,7 +88,8 @@ impl Builder {
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
                 self.scope.push((prefix.to_owned(), value));
                 declared += 1;
-            } else {
+            } else if !attrs.iter().any(|(k, _)| *k == key) {
+                // a repeated attribute is an error libxml2 recovers from by keeping the first
                 attrs.push((key, value));
             }
         }
@@ -313,6 +314,7 @@ mod tests {
         assert_eq!(get("<a><b>1</b></x></a>"), "<a><b>1</b></a>");
         assert_eq!(get("<t><n:a>take</a><a>found</a></t>"), "<t><n:a>take</n:a><a>found</a></t>");
         assert_eq!(get(""), "<html/>");
+        assert_eq!(get(r#"<a x="1" x="2"/>"#), r#"<a x="1"/>"#);
         assert_eq!(get("<foo>&xxe;</foo>"), "<foo>&amp;xxe;</foo>");
     }
 
