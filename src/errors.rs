@@ -27,6 +27,9 @@ pub struct Classes {
     pub internal: Py<PyType>,
     pub selector: Py<PyType>,
     pub invalid_argument: Py<PyType>,
+    pub remove_without_root: Py<PyType>,
+    pub remove_without_parent: Py<PyType>,
+    pub drop_without_parent: Py<PyType>,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
@@ -68,6 +71,22 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
         "RedirectError",
         "A redirect was refused (bad Location, or a scheme other than http/https).",
         vec![r()],
+    )?;
+    // parsel's names for what `drop()` refuses
+    let remove_without_root = new(
+        "CannotRemoveElementWithoutRoot",
+        "drop() of a string result (text, attribute): select the element instead.",
+        vec![r()],
+    )?;
+    let remove_without_parent = new(
+        "CannotRemoveElementWithoutParent",
+        "drop() of the document or its root element, which have no parent.",
+        vec![r()],
+    )?;
+    let drop_without_parent = new(
+        "CannotDropElementWithoutParent",
+        "drop() of the document or its root element, which have no parent.",
+        vec![remove_without_parent.bind(py).clone().into_any()],
     )?;
     Ok(Classes {
         invalid_url: new(
@@ -114,6 +133,9 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
             "An option has a value ferrocrawl cannot use.",
             vec![r(), py.get_type::<PyValueError>().into_any()],
         )?,
+        remove_without_root,
+        remove_without_parent,
+        drop_without_parent,
         connection,
         redirect,
         root,
@@ -139,6 +161,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &c.internal,
         &c.selector,
         &c.invalid_argument,
+        &c.remove_without_root,
+        &c.remove_without_parent,
+        &c.drop_without_parent,
     ] {
         let cls = cls.bind(py);
         m.add(cls.name()?, cls)?;

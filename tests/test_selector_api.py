@@ -157,6 +157,26 @@ def test_re_on_elements_replaces_entities_like_parsel():
     assert sel.css("p").re(r"<p>(.*)</p>", replace_entities=False)[0].startswith("para &amp;")
 
 
+def test_re_python_syntax_falls_back_to_python_re():
+    sel = fc('<script>{"foo":"bar &amp; &quot;baz&quot;"}</script><p>ab abab 10px 20em</p>')
+    assert sel.css("script::text").re(r'{"foo":(.*)}') == ['"bar &amp; "baz""']  # a literal {
+    assert sel.css("script").re_first(r'{"foo":(.*)}', replace_entities=False) == (
+        '"bar &amp; &quot;baz&quot;"'
+    )
+    assert sel.css("p::text").re(r"\d+(?=px)") == ["10"]  # look-ahead
+    assert sel.css("p::text").re(r"(?<!\d)(ab)\1") == ["ab"]  # look-behind, back-reference
+    assert sel.css("p::text").re(re.compile(r"(?P<extract>\d+)EM", re.I)) == ["20"]  # flags
+    assert sel.css("p::text").re_first(r"(ab)\1x", default="none") == "none"
+
+
+def test_re_replaces_entities_as_w3lib():
+    sel = fc("<p>&amp;eacute; &amp;EACUTE; &amp;apos; &amp;#133; &amp;copy 2020 &amp;lt;</p>")
+    assert sel.css("p::text").re(".+") == ["é é  … © 2020 &lt;"]
+    assert sel.css("p::text").re(".+", replace_entities=False) == [
+        "&eacute; &EACUTE; &apos; &#133; &copy 2020 &lt;"
+    ]
+
+
 def test_invalid_regex_is_an_error():
     with pytest.raises((re.error, ValueError)):
         fc().css("h1::text").re(r"(unclosed")
@@ -336,6 +356,135 @@ def test_bad_css_raises_selector_error(query):
         fc("<a>x</a>").css(query)
     assert isinstance(info.value, ferrocrawl.SelectorError)
     assert 0 <= _position(info.value) <= len(query)
+
+
+def test_xpath_variables_from_keyword_arguments():
+    sel = fc("<p><a id='x' title='say \"hi\"'>1</a><a id='y'>2</a></p>")
+    assert sel.xpath("//a[@id=$aid]/text()", aid="y").getall() == ["2"]
+    assert sel.xpath("//a[@title=$t]/@id", t='say "hi"').getall() == ["x"]
+    assert sel.xpath("//a[$n]/@id", n=2).getall() == ["y"]  # a number is a position
+    assert sel.xpath("count(//a) = $c", c=2.0).get() == "1"
+    assert sel.css("p").xpath("a[@id=$aid]/text()", aid="x").getall() == ["1"]
+    with pytest.raises(ferrocrawl.SelectorError, match=r"Undefined variable in //a\[@id=\$aid\]"):
+        sel.xpath("//a[@id=$aid]")
+    with pytest.raises(TypeError, match=r"\$aid must be a str, int, float or bool, not list"):
+        sel.xpath("//a[@id=$aid]", aid=["x"])
+
+
+def test_parsels_xpath_extensions():
+    sel = fc('<p class="big  red">1</p><p class="big">2</p><a href="/x.pdf">3</a>')
+    assert sel.xpath("//p[has-class('red', 'big')]/text()").getall() == ["1"]
+    assert sel.xpath(r'//a[re:test(@href, "\.PDF$", "i")]/text()').getall() == ["3"]
+    assert sel.xpath(r're:replace(//a/@href, "(\w+)\.pdf", "", "\1.html")').get() == "/x.html"
+    assert sel.xpath("set:difference(//p, //p[has-class('red')])/text()").getall() == ["2"]
+
+
+def test_xpath_errors_read_as_parsels():
+    sel = fc("<a>x</a>")
+    for query, kind in [
+        ("//a[1", "Invalid predicate"),
+        ("//a[@x='y", "Unfinished literal"),
+        ("foo(1)", "Unregistered function"),
+        ("count()", "Invalid number of arguments"),
+        ("//a)", "Invalid expression"),
+        ("1 | 2", "Invalid type"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(f"XPath error: {kind} in {query}")):
+            sel.xpath(query)
+
+
+def test_types_json_text_and_html():
+    assert fc("<p>x</p>").type == "html"
+    assert fc('  {"a": [1, 2]}').type == "json"  # an object or array is JSON
+    assert fc("1").type == "html"  # a scalar is not (parsel: it is more often HTML or text)
+    sel = fc('{"a": {"b": ["x", "y"]}, "n": 3}')
+    assert sel.root == {"a": {"b": ["x", "y"]}, "n": 3}
+    assert sel.jmespath("a.b").getall() == ["x", "y"]
+    assert [s.type for s in sel.jmespath("a.b[*]")] == ["text", "text"]
+    assert sel.jmespath("n").get() == 3
+    assert sel.jmespath("missing").getall() == []
+    assert repr(sel.jmespath("n")[0]) == "<Selector query='n' data='3'>"
+    with pytest.raises(ValueError, match="Cannot use css on a Selector of type 'json'"):
+        sel.css("a")
+    # JSON inside HTML, as parsel reads it
+    page = fc('<script>{"id": 7}</script>')
+    assert page.css("script::text").jmespath("id").get() == 7
+    assert page.css("script").jmespath("id").get() == 7
+    # type="text": a string, queried as HTML when asked
+    text = fc("<b>bold</b>", type="text")
+    assert text.get() == "<b>bold</b>"
+    assert text.xpath("//b/text()").get() == "bold"
+    assert ferrocrawl.Selector(root=[1], type="json").get() == [1]
+    assert ferrocrawl.Selector(body=bytearray(b"<p>ok</p>")).css("p::text").get() == "ok"
+    with pytest.raises(ValueError, match="Invalid type: xhtml"):
+        fc("", type="xhtml")
+    with pytest.raises(TypeError, match="text argument should be of type str"):
+        ferrocrawl.Selector(b"<p/>")  # type: ignore[arg-type]
+
+
+def test_xml_documents_and_namespaces():
+    feed = """<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:m="http://search.yahoo.com/mrss/">
+  <Entry m:id="1"><Title>One &amp; two</Title><m:thumb url="a.png"/></Entry>
+</feed>"""
+    sel = fc(feed)  # the declaration makes it XML, as in parsel
+    assert sel.type == "xml"
+    assert sel.xpath("//Title").getall() == []  # no prefix: no namespace
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    assert sel.xpath("//a:Title/text()", namespaces=atom).get() == "One & two"
+    assert sel.xpath("//a:title", namespaces=atom).get() is None  # names keep their case
+    with pytest.raises(ValueError, match="Undefined namespace prefix in //m:thumb"):
+        sel.xpath("//m:thumb")
+    sel.register_namespace("a", atom["a"])
+    sel.register_namespace("m", "http://search.yahoo.com/mrss/")
+    entry = sel.xpath("//a:Entry")[0]  # results know the registered prefixes
+    assert entry.xpath("m:thumb/@url").get() == "a.png"
+    assert entry.xpath("@m:id").get() == "1"
+    assert entry.xpath("a:Title").get() == "<Title>One &amp; two</Title>"
+    assert sel.namespaces == {"a": atom["a"], "m": "http://search.yahoo.com/mrss/"}
+    # libxml2's recovery: an end tag closes the innermost open element
+    broken = fc('<div><img src="a.jpg"><p>Hello</div>', type="xml")
+    assert broken.get() == '<div><img src="a.jpg"><p>Hello</p></img></div>'
+    assert fc("<a><b/></a>", type="xml").css("b").get() == "<b/>"
+
+
+def test_drop_and_remove_namespaces_change_the_document_for_every_selector():
+    sel = fc("<body><ul><li>1</li><li>2</li><li>3</li></ul><p>a<b>x</b> c</p></body>")
+    items = sel.css("li")
+    items[0].drop()
+    assert sel.css("li::text").getall() == ["2", "3"]
+    assert items[1].get() == "<li>2</li>"  # the other selectors stay valid
+    sel.css("b").drop()  # the text after joins the text before, as lxml's drop_tree
+    assert sel.xpath("//p/text()").getall() == ["a c"]
+    sel.css("li").drop()
+    assert sel.css("ul").get() == "<ul></ul>"
+    with pytest.raises(ferrocrawl.CannotRemoveElementWithoutRoot):
+        sel.css("p::text")[0].drop()
+    with pytest.raises(ferrocrawl.CannotRemoveElementWithoutParent):
+        sel.css("html").drop()
+    with pytest.raises(ferrocrawl.CannotDropElementWithoutParent):
+        sel.drop()
+    feed = fc(
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:a="urn:a"><link a:t="x"/></feed>',
+        type="xml",
+    )
+    link = feed.xpath("/*")[0]
+    assert feed.xpath("//link").getall() == []
+    link.remove_namespaces()  # any selector of the document will do
+    assert feed.xpath("//link/@t").getall() == ["x"]
+
+
+def test_root_attrib_bool_and_dot_on_strings():
+    sel = fc('<html lang="en"><a href="">e</a><a href="x">f</a></html>')
+    assert sel.attrib == {"lang": "en"}  # parsel's root is the root element
+    empty, full = sel.xpath("//a/@href")
+    assert (bool(empty), bool(full)) == (False, True)
+    assert empty.root == ""
+    assert (sel.xpath("count(//a)")[0].root, sel.xpath("1=1")[0].root) == (2.0, True)
+    assert sel.root is sel
+    assert full.xpath(".").get() == "x"  # "." on a string gives it back
+    assert full.xpath("./text()").get() is None
+    assert isinstance(ferrocrawl.Selector.selectorlist_cls(), ferrocrawl.SelectorList)
 
 
 def test_selector_error_from_chained_query_and_list():

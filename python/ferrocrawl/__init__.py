@@ -21,6 +21,9 @@ from ._crawl import Crawler, crawl
 from ._default import delete, get, head, options, patch, post, put, request
 from ._ferrocrawl import (
     BodyTooLarge,
+    CannotDropElementWithoutParent,
+    CannotRemoveElementWithoutParent,
+    CannotRemoveElementWithoutRoot,
     ClientConnectionError,
     ClientSession,
     ClientTimeout,
@@ -73,6 +76,9 @@ _atexit.register(shutdown)
 
 __all__ = [
     "BodyTooLarge",
+    "CannotDropElementWithoutParent",
+    "CannotRemoveElementWithoutParent",
+    "CannotRemoveElementWithoutRoot",
     "ClientConnectionError",
     "ClientError",
     "ClientResponseError",

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable,
 from http.cookies import Morsel, SimpleCookie
 from re import Pattern
 from types import TracebackType
-from typing import Any, Generic, TypeVar, final
+from typing import Any, ClassVar, Generic, Literal, TypeVar, final
 
 from typing_extensions import disjoint_base
 
@@ -20,6 +20,9 @@ __version__: str
 
 __all__ = [
     "BodyTooLarge",
+    "CannotDropElementWithoutParent",
+    "CannotRemoveElementWithoutParent",
+    "CannotRemoveElementWithoutRoot",
     "ClientConnectionError",
     "ClientSession",
     "ClientTimeout",
@@ -118,6 +121,16 @@ class SelectorError(FerrocrawlError, ValueError):
 
 class InvalidArgument(FerrocrawlError, ValueError):
     """An option has a value ferrocrawl cannot use."""
+
+class CannotRemoveElementWithoutRoot(FerrocrawlError):
+    """`drop()` or `remove()` on a selector that is not an element of a tree (a text, an
+    attribute value, a JSON value), as parsel."""
+
+class CannotRemoveElementWithoutParent(FerrocrawlError):
+    """`remove()` on the root element, which has no parent to remove it from."""
+
+class CannotDropElementWithoutParent(CannotRemoveElementWithoutParent):
+    """`drop()` on the root element, which has no parent to drop it from."""
 
 # ---- awaitables -------------------------------------------------------------------------
 
@@ -484,28 +497,60 @@ class Selector:
             regex; the message gives the position.
     """
 
+    selectorlist_cls: ClassVar[type[SelectorList]]
     def __new__(
         cls,
         text: str | None = None,
+        type: Literal["html", "xml", "text", "json"] | None = None,
         *,
-        body: bytes | None = None,
+        body: bytes | bytearray | None = None,
         encoding: str | None = None,
+        namespaces: Mapping[str, str] | None = None,
+        root: Any = None,
         base_url: str | None = None,
+        huge_tree: bool = True,
+        _expr: str | None = None,
     ) -> Selector: ...
+    @property
+    def type(self) -> Literal["html", "xml", "text", "json"]:
+        """parsel's selector type: what the text was parsed as."""
+    @property
+    def namespaces(self) -> dict[str, str]:
+        """Prefix -> URI bindings used by `xpath()` (given, registered, inherited)."""
+    def register_namespace(self, prefix: str, uri: str) -> None:
+        """Binds `prefix` for this selector's XPath queries and their results."""
+    @property
+    def root(self) -> Any:
+        """The node, text or JSON value this selector stands for."""
+    def remove_namespaces(self) -> None:
+        """Drops every namespace from an XML document (for all its selectors), so plain
+        names match."""
+    def drop(self) -> None:
+        """Removes this element from its document (its tail text stays), as parsel."""
+    def jmespath(self, query: str, **kwargs: Any) -> SelectorList:
+        """A JMESPath query over JSON (`type="json"`, or JSON text); needs the `jmespath`
+        package."""
+    @staticmethod
+    def _from_value(value: Any, query: str) -> Selector: ...
     def css(self, query: str) -> SelectorList:
         """Nodes matching a CSS selector (with parsel's `::text` and `::attr(name)`)."""
-    def xpath(self, query: str) -> SelectorList:
-        """Results of an XPath 1.0 expression, relative to this selector."""
-    def get(self, default: Any = None) -> str:
-        """Outer HTML of an element, text of a text node, value of an attribute."""
-    def getall(self) -> list[str]:
+    def xpath(
+        self, query: str, namespaces: Mapping[str, str] | None = None, **variables: Any
+    ) -> SelectorList:
+        """Results of an XPath 1.0 expression, relative to this selector; `$name` variables
+        come from the keyword arguments, prefixes from `namespaces`."""
+    def get(self, default: Any = None) -> Any:
+        """Outer HTML of an element, text of a text node, value of an attribute (a JSON
+        value for `type="json"`)."""
+    def getall(self) -> list[Any]:
         """`[self.get()]`, as in parsel."""
-    def extract(self) -> str:
+    def extract(self) -> Any:
         """The same as `get()` (parsel's older name)."""
     def re(self, regex: str | Pattern[str], replace_entities: bool = True) -> list[str]:
         """Every match of `regex` in `get()`: the groups if it has any, else the whole
-        match. Rust `regex` syntax (no look-around or back-references); with
-        `replace_entities`, numeric and common named entities are replaced."""
+        match. Rust's regex engine when it can run the pattern, Python's `re` otherwise
+        (look-around, back-references); with `replace_entities`, HTML entities are
+        replaced as w3lib does."""
     def re_first(
         self, regex: str | Pattern[str], default: Any = None, replace_entities: bool = True
     ) -> Any:
@@ -523,6 +568,8 @@ class Selector:
     @property
     def base_url(self) -> str | None:
         """The URL relative links resolve against, as given (or the response's URL)."""
+    def __bool__(self) -> bool:
+        """Whether `get()` has something, as parsel."""
 
 def parse_many(
     documents: Iterable[str | bytes], queries: Mapping[str, str], *, threads: int | None = None

@@ -50,6 +50,17 @@ enum Pseudo {
 
 impl CssQuery {
     pub fn parse(expr: &str) -> Result<CssQuery, SelectorError> {
+        // cssselect (parsel) takes `#1` although an identifier cannot start with a digit; so
+        // do we, written as the escape that means the same id (`#\31 `)
+        let Some((escaped, at)) = escape_digit_ids(expr) else { return CssQuery::parse_exact(expr) };
+        CssQuery::parse_exact(&escaped).map_err(|e| {
+            // a position in the escaped text, back in `expr`: each escape added 3 bytes
+            let shift = 3 * at.iter().filter(|&&i| i < e.position).count();
+            SelectorError { expr: expr.to_string(), position: e.position.saturating_sub(shift), ..e }
+        })
+    }
+
+    fn parse_exact(expr: &str) -> Result<CssQuery, SelectorError> {
         let mut groups = Vec::new();
         for (start, end) in split_groups(expr) {
             groups.push(parse_group(expr, start, end)?);
@@ -431,9 +442,60 @@ impl selectors::Element for ElementRef<'_> {
     }
 }
 
+/// `expr` with each `#` + digit outside quotes written `#\3<digit> `, and where in the new
+/// text each escape starts; `None` when there is none.
+fn escape_digit_ids(expr: &str) -> Option<(String, Vec<usize>)> {
+    let mut out = String::with_capacity(expr.len() + 8);
+    let mut at = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match (quote, c) {
+            // an escaped character, in a string or not
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => {
+                if let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    chars.next();
+                    at.push(out.len());
+                    out.push_str("\\3");
+                    out.push(d);
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    (!at.is_empty()).then_some((out, at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_may_start_with_a_digit_as_in_cssselect() {
+        let doc = Document::parse(r##"<p id="1">a</p><p id="12x">b</p><a href="#1">c</a>"##, None);
+        let texts = |q: &str| {
+            let mut out = Vec::new();
+            CssQuery::parse(q).unwrap().select(&doc, NodeId::DOCUMENT, &mut out);
+            out.iter().map(|i| doc.get(i)).collect::<Vec<_>>()
+        };
+        assert_eq!(texts("#1::text"), ["a"]);
+        assert_eq!(texts("p#12x::text"), ["b"]);
+        assert_eq!(texts(r##"a[href="#1"]::text"##), ["c"], "not inside a string");
+        assert_eq!(texts(":not(#1)::text"), ["b", "c"]);
+        let e = CssQuery::parse("#1 >> b").unwrap_err();
+        // in the query as given: at the second `>` or the token after it, as without escapes
+        assert_eq!(e.expr, "#1 >> b");
+        assert!((4..=6).contains(&e.position), "{e}");
+    }
 
     const PAGE: &str = r#"<html><head><title>T</title></head><body>
         <ul id="list"><li class="a b"><a href="/1">one<img src="i1.png"></a></li>

@@ -42,17 +42,25 @@ impl NodeId {
     }
 }
 
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 
 /// What a node is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeData {
     Document,
-    Doctype { name: Box<str> },
+    Doctype {
+        name: Box<str>,
+    },
     Text(Box<str>),
     Comment(Box<str>),
-    ProcessingInstruction { target: Box<str>, data: Box<str> },
+    ProcessingInstruction {
+        target: Box<str>,
+        data: Box<str>,
+    },
     Element(Element),
+    /// A node taken out by [`Document::drop_node`]: no test matches it and nothing links to
+    /// it, but its id stays valid (ids are positions, which removal must not shift).
+    Removed,
 }
 
 /// An element: its name and its attributes in source order.
@@ -93,21 +101,23 @@ impl Element {
     }
 }
 
-#[derive(Debug)]
-struct Node {
-    parent: u32,
-    prev_sibling: u32,
-    next_sibling: u32,
+#[derive(Debug, Clone)]
+pub(super) struct Node {
+    pub(super) parent: u32,
+    pub(super) prev_sibling: u32,
+    pub(super) next_sibling: u32,
     /// The last descendant in document order (the node itself when it has no children).
-    subtree_end: u32,
-    data: NodeData,
+    pub(super) subtree_end: u32,
+    pub(super) data: NodeData,
 }
 
 /// One parsed HTML page. `Send + Sync`: share it behind an `Arc` across threads.
 #[derive(Debug)]
 pub struct Document {
-    nodes: Vec<Node>,
-    base_url: Option<Url>,
+    pub(super) nodes: Vec<Node>,
+    pub(super) base_url: Option<Url>,
+    /// Parsed as XML ([`Document::parse_xml`]): names are case-sensitive and namespaced.
+    pub(super) xml: bool,
 }
 
 impl Document {
@@ -121,7 +131,12 @@ impl Document {
         while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
         tokenizer.end();
         let arena = tokenizer.sink.inner.sink.finish();
-        Document { nodes: arena.into_document_order(), base_url }
+        Document { nodes: arena.into_document_order(), base_url, xml: false }
+    }
+
+    /// Whether the document was parsed as XML.
+    pub fn is_xml(&self) -> bool {
+        self.xml
     }
 
     pub fn base_url(&self) -> Option<&Url> {
@@ -217,7 +232,7 @@ impl Document {
             }
             NodeData::Text(t) | NodeData::Comment(t) => out.push_str(t),
             NodeData::ProcessingInstruction { data, .. } => out.push_str(data),
-            NodeData::Doctype { .. } => {}
+            NodeData::Doctype { .. } | NodeData::Removed => {}
         }
     }
 
@@ -229,6 +244,72 @@ impl Document {
         let mut s = String::new();
         self.append_text(id, &mut s);
         s
+    }
+}
+
+/// Why [`Document::drop_node`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropError {
+    /// Only elements, text, comments and processing instructions can be dropped.
+    NotANode,
+    /// The document and its root element have no parent to be dropped from.
+    NoParent,
+}
+
+impl Document {
+    /// A copy without node `id` and its descendants (parsel's `drop()`): the text after it
+    /// joins the text before it, as lxml's `drop_tree()` keeps the tail. Ids stay valid.
+    pub fn drop_node(&self, id: NodeId) -> Result<Document, DropError> {
+        if matches!(self.data(id), NodeData::Removed | NodeData::Doctype { .. }) {
+            return Err(DropError::NotANode);
+        }
+        match self.parent(id) {
+            None | Some(NodeId::DOCUMENT) => return Err(DropError::NoParent),
+            Some(_) => {}
+        }
+        let mut nodes = self.nodes.clone();
+        let Node { prev_sibling: prev, next_sibling: next, .. } = nodes[id.index()];
+        for node in &mut nodes[id.index()..=self.subtree_end(id).index()] {
+            node.data = NodeData::Removed;
+        }
+        // unlink from the siblings. A first child is found as its parent's id + 1, so a removed
+        // one stays at the head of the chain, matching nothing, still linked to the next.
+        if prev != NONE {
+            nodes[prev as usize].next_sibling = next;
+        }
+        if next != NONE {
+            nodes[next as usize].prev_sibling = prev;
+        }
+        // text before and after now touch: one text node, as in lxml
+        if let (Some(p), Some(n)) = (link(prev), link(next)) {
+            if let (NodeData::Text(a), NodeData::Text(b)) = (&nodes[p.index()].data, &nodes[n.index()].data) {
+                let joined = format!("{a}{b}").into_boxed_str();
+                nodes[p.index()].data = NodeData::Text(joined);
+                nodes[n.index()].data = NodeData::Removed;
+                let after = nodes[n.index()].next_sibling;
+                nodes[p.index()].next_sibling = after;
+                if after != NONE {
+                    nodes[after as usize].prev_sibling = p.0;
+                }
+            }
+        }
+        Ok(Document { nodes, base_url: self.base_url.clone(), xml: self.xml })
+    }
+
+    /// A copy with every element and attribute name out of its namespace (parsel's
+    /// `remove_namespaces()`): `//link` then finds Atom's `<link>`.
+    #[must_use]
+    pub fn without_namespaces(&self) -> Document {
+        let mut nodes = self.nodes.clone();
+        for node in &mut nodes {
+            if let NodeData::Element(e) = &mut node.data {
+                e.name = QualName::new(None, ns!(), e.name.local.clone());
+                for a in &mut *e.attrs {
+                    a.name = QualName::new(None, ns!(), a.name.local.clone());
+                }
+            }
+        }
+        Document { nodes, base_url: self.base_url.clone(), xml: self.xml }
     }
 }
 
@@ -666,6 +747,7 @@ mod tests {
                 NodeData::Comment(c) => format!("<!--{c}-->"),
                 NodeData::Doctype { .. } => "doctype".into(),
                 NodeData::ProcessingInstruction { .. } => "pi".into(),
+                NodeData::Removed => "removed".into(),
             })
             .collect()
     }

@@ -65,6 +65,9 @@ impl Document {
         match item {
             Item::Node(id) => match self.data(*id) {
                 NodeData::Text(t) => t.to_string(),
+                // parsel's XML root is the root element
+                NodeData::Document if self.is_xml() => self.outer_xml(self.root_element().unwrap_or(*id)),
+                _ if self.is_xml() => self.outer_xml(*id),
                 _ => self.outer_html(*id),
             },
             Item::Attr { owner, index } => self.attr_value(*owner, *index).to_string(),
@@ -137,7 +140,7 @@ impl Serialize for SubTree<'_> {
                 NodeData::ProcessingInstruction { target, data } => {
                     ser.write_processing_instruction(target, data)?;
                 }
-                NodeData::Document => {}
+                NodeData::Document | NodeData::Removed => {}
             }
         }
         while let Some(top) = open.pop() {

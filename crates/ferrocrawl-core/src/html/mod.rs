@@ -5,6 +5,7 @@ mod batch;
 mod cache;
 mod css;
 mod dom;
+mod entities;
 mod error;
 #[cfg(test)]
 mod hostile_tests;
@@ -14,16 +15,19 @@ mod links_stream;
 mod query;
 mod regex;
 mod text;
+mod xml;
 mod xpath;
 
+/// A compiled `.re()` pattern (the `regex` crate's).
+pub use ::regex::Regex;
 pub use batch::{Extracted, Extractor};
 pub use cache::Cache;
 pub use css::CssQuery;
-pub use dom::{Attribute, Document, Element, NodeData, NodeId, Siblings, MAX_DEPTH};
+pub use dom::{Attribute, Document, DropError, Element, NodeData, NodeId, Siblings, MAX_DEPTH};
 pub use error::SelectorError;
 pub use item::{python_float_str, Item};
 pub use links::LinkResolver;
 pub use links_stream::extract_links;
 pub use query::{css, xpath, Query, QUERY_CACHE_CAPACITY};
-pub use regex::{compiled_regex, re, re_first, REGEX_CACHE_CAPACITY};
-pub use xpath::{XPath, MAX_NESTING as XPATH_MAX_NESTING};
+pub use regex::{compiled_regex, re, re_first, replace_entities, REGEX_CACHE_CAPACITY};
+pub use xpath::{Variable, XPath, MAX_NESTING as XPATH_MAX_NESTING};

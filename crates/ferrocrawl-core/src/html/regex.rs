@@ -69,9 +69,18 @@ fn extract(regex: &Regex, text: &str, entities: bool, out: &mut Vec<String>, lim
     }
 }
 
-/// w3lib's `replace_entities(keep=["lt", "amp"])`, for numeric references and the common
-/// named ones; unknown names stay as written.
-fn replace_entities(s: &str) -> String {
+/// Python's cp1252 decoding of the bytes 0x80-0x9F (0: undefined there), which w3lib applies
+/// to numeric references in that range.
+const CP1252_C1: [u32; 32] = [
+    0x20AC, 0x0000, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
+    0x0000, 0x017D, 0x0000, 0x0000, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122,
+    0x0161, 0x203A, 0x0153, 0x0000, 0x017E, 0x0178,
+];
+
+/// w3lib's `replace_entities(keep=["lt", "amp"])` (what parsel's `.re()` applies): numeric
+/// references, and the HTML 4 names (exact case, else lowercased) with or without the `;`;
+/// a reference that cannot be converted is removed when it has its `;` and kept otherwise.
+pub fn replace_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
@@ -80,47 +89,72 @@ fn replace_entities(s: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        let end =
-            rest[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).map_or(rest.len(), |i| i + 1);
-        let name = &rest[1..end];
-        let decoded = if let Some(num) = name.strip_prefix('#') {
-            let code = match num.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                None => num.parse().ok(),
-            };
-            code.and_then(char::from_u32)
-        } else {
-            match name {
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "gt" => Some('>'),
-                "nbsp" => Some('\u{a0}'),
-                "copy" => Some('©'),
-                "reg" => Some('®'),
-                "trade" => Some('™'),
-                "hellip" => Some('…'),
-                "mdash" => Some('—'),
-                "ndash" => Some('–'),
-                "laquo" => Some('«'),
-                "raquo" => Some('»'),
-                "euro" => Some('€'),
-                "pound" => Some('£'),
-                _ => None,
-            }
+        let Some((len, reference)) = entity_reference(rest) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
         };
+        let semicolon = rest[..len].ends_with(';');
+        let code = match reference {
+            Reference::Named(name) if name.eq_ignore_ascii_case("lt") || name.eq_ignore_ascii_case("amp") => {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            }
+            Reference::Named(name) => super::entities::codepoint(name)
+                .or_else(|| super::entities::codepoint(&name.to_ascii_lowercase())),
+            Reference::Number(n) => Some(n),
+        };
+        let decoded = code.and_then(|n| match n {
+            0 | 0xD800..=0xDFFF => Some('\u{fffd}'),
+            0x80..=0x9F => char::from_u32(CP1252_C1[(n - 0x80) as usize]).filter(|&c| c != '\0'),
+            n => char::from_u32(n),
+        });
         match decoded {
-            Some(c) if !name.is_empty() => {
-                out.push(c);
-                rest = rest[end..].strip_prefix(';').unwrap_or(&rest[end..]);
-            }
-            _ => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+            Some(c) => out.push(c),
+            None if semicolon => {}
+            None => out.push_str(&rest[..len]),
         }
+        rest = &rest[len..];
     }
     out.push_str(rest);
     out
+}
+
+enum Reference<'a> {
+    Named(&'a str),
+    /// `u32::MAX` for a number too large to be a code point.
+    Number(u32),
+}
+
+/// w3lib's `&((?P<named>[a-z\d]+)|#(?P<dec>\d+)|#x(?P<hex>[a-f\d]+))(?P<semicolon>;?)`
+/// (case-insensitive) at the start of `s`: its length and what it names.
+fn entity_reference(s: &str) -> Option<(usize, Reference<'_>)> {
+    let body = &s[1..];
+    let run = |t: &str, f: fn(&u8) -> bool| t.bytes().take_while(&f).count();
+    let (len, reference) = if let Some(num) = body.strip_prefix('#') {
+        let dec = run(num, u8::is_ascii_digit);
+        if dec > 0 {
+            (1 + dec, Reference::Number(num[..dec].parse().unwrap_or(u32::MAX)))
+        } else {
+            let hex_digits = num.strip_prefix(['x', 'X']).map_or(0, |h| run(h, u8::is_ascii_hexdigit));
+            if hex_digits == 0 {
+                return None;
+            }
+            (
+                2 + hex_digits,
+                Reference::Number(u32::from_str_radix(&num[1..=hex_digits], 16).unwrap_or(u32::MAX)),
+            )
+        }
+    } else {
+        let n = run(body, u8::is_ascii_alphanumeric);
+        if n == 0 {
+            return None;
+        }
+        (n, Reference::Named(&body[..n]))
+    };
+    let semicolon = usize::from(body[len..].starts_with(';'));
+    Some((1 + len + semicolon, reference))
 }
 
 #[cfg(test)]
@@ -147,5 +181,25 @@ mod tests {
         let err = compiled_regex(r"a(?=b)").unwrap_err();
         assert_eq!(err.position, 1);
         assert!(compiled_regex("(").is_err());
+    }
+
+    /// The cases of w3lib's own tests for `replace_entities(keep=["lt", "amp"])`.
+    #[test]
+    fn entities_as_w3lib() {
+        for (given, expected) in [
+            // HTML 4 has no `&apos;`: w3lib removes it
+            ("&quot;&apos;&gt;&nbsp;&eacute;&hellip;", "\">\u{a0}é…"),
+            ("&lt;&amp;&LT;&AMP;", "&lt;&amp;&LT;&AMP;"),
+            ("&#65;&#x41;&#X41;&#x;", "AAA&#x;"),
+            ("&#133;&#x85;&#129;", "……"),
+            ("&#0;&#xD800;", "\u{fffd}\u{fffd}"),
+            ("&#99999999;x", "x"),
+            ("&#99999999x", "&#99999999x"),
+            ("&EACUTE;&Eacute;", "éÉ"),
+            ("&copy 2020 &nope; &nope", "© 2020  &nope"),
+            ("a & b &", "a & b &"),
+        ] {
+            assert_eq!(replace_entities(given), expected, "{given}");
+        }
     }
 }

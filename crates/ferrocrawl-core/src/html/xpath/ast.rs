@@ -14,6 +14,8 @@ pub(crate) enum Expr {
     Union(Box<Expr>, Box<Expr>, usize),
     Literal(String),
     Number(f64),
+    /// `$name`, bound when evaluating; `usize` is its position for errors.
+    Variable(String, usize),
     Call(Function, Vec<Expr>, usize),
     /// A primary expression with predicates, e.g. `(//a)[1]`.
     Filter(Box<Expr>, Vec<Predicate>, usize),
@@ -125,8 +127,29 @@ pub(crate) enum NodeTest {
     Pi(Option<String>),
     /// `*`: any node of the axis' principal type (element, or attribute on `@`).
     Principal,
-    /// A name, lowercased: HTML names are matched ASCII-case-insensitively.
-    Name(LocalName),
+    /// A name, optionally prefixed.
+    Name(NameTest),
+    /// `prefix:*`: any element (or attribute) in the namespace bound to the prefix.
+    AnyIn(Box<str>),
+}
+
+/// A name test. HTML names match ASCII-case-insensitively (`lower`) and have no namespace;
+/// XML names match exactly, in the namespace the prefix is bound to (none without one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NameTest {
+    pub lower: LocalName,
+    pub local: LocalName,
+    pub prefix: Option<Box<str>>,
+}
+
+impl NameTest {
+    pub fn new(prefix: Option<&str>, local: &str) -> NameTest {
+        NameTest {
+            lower: LocalName::from(local.to_ascii_lowercase()),
+            local: LocalName::from(local),
+            prefix: prefix.map(Into::into),
+        }
+    }
 }
 
 /// The core function library, resolved and arity-checked when parsing.
@@ -159,6 +182,17 @@ pub(crate) enum Function {
     Floor,
     Ceiling,
     Round,
+    /// parsel's `has-class(name, ...)`: the context element has every one of the classes.
+    HasClass,
+    /// EXSLT `re:test(string, pattern, flags?)` (parsel binds `re`); flags: `i` ignores case.
+    ReTest,
+    /// EXSLT `re:replace(string, pattern, flags, replacement)`; flag `g` replaces every match.
+    ReReplace,
+    /// EXSLT `set:difference(a, b)`: the nodes of `a` not in `b` (parsel binds `set`).
+    SetDifference,
+    SetIntersection,
+    SetDistinct,
+    SetHasSameNode,
 }
 
 impl Function {
@@ -193,6 +227,13 @@ impl Function {
             "floor" => (F::Floor, 1, 1),
             "ceiling" => (F::Ceiling, 1, 1),
             "round" => (F::Round, 1, 1),
+            "has-class" => (F::HasClass, 1, usize::MAX),
+            "re:test" => (F::ReTest, 2, 3),
+            "re:replace" => (F::ReReplace, 4, 4),
+            "set:difference" => (F::SetDifference, 2, 2),
+            "set:intersection" => (F::SetIntersection, 2, 2),
+            "set:distinct" => (F::SetDistinct, 1, 1),
+            "set:has-same-node" => (F::SetHasSameNode, 2, 2),
             _ => return None,
         })
     }
@@ -231,8 +272,8 @@ impl Expr {
             | Expr::Literal(_)
             | Expr::Path(_)
             | Expr::Union(..) => false,
-            // A filtered expression may be anything: assume the worst.
-            Expr::Arith(..) | Expr::Neg(_) | Expr::Number(_) | Expr::Filter(..) => true,
+            // A filtered expression or a variable may be anything: assume the worst.
+            Expr::Arith(..) | Expr::Neg(_) | Expr::Number(_) | Expr::Filter(..) | Expr::Variable(..) => true,
             Expr::Call(f, _, _) => f.returns_number(),
         }
     }
@@ -245,7 +286,7 @@ impl Expr {
             | Expr::Arith(_, a, b)
             | Expr::Union(a, b, _) => a.uses_position() || b.uses_position(),
             Expr::Neg(a) => a.uses_position(),
-            Expr::Literal(_) | Expr::Number(_) => false,
+            Expr::Literal(_) | Expr::Number(_) | Expr::Variable(..) => false,
             Expr::Call(Function::Last | Function::Position, _, _) => true,
             Expr::Call(_, args, _) => args.iter().any(Expr::uses_position),
             Expr::Filter(e, _, _) => e.uses_position(),

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use html5ever::{ns, LocalName};
 
-use super::ast::{ArithOp, Axis, CmpOp, Expr, NodeTest, Path, Predicate, Start, Step};
+use super::ast::{ArithOp, Axis, CmpOp, Expr, NameTest, NodeTest, Path, Predicate, Start, Step};
 use crate::html::dom::{Document, NodeData, NodeId};
 use crate::html::error::SelectorError;
 
@@ -61,11 +61,15 @@ pub(crate) struct Evaluator<'a> {
     pub doc: &'a Document,
     /// The expression text, for error messages.
     pub src: &'a str,
+    /// The values of `$name` references.
+    pub vars: &'a [(String, super::Variable)],
+    /// `(prefix, uri)` bindings, later ones first.
+    pub namespaces: &'a [(String, String)],
 }
 
 impl<'a> Evaluator<'a> {
     pub fn error(&self, pos: usize, message: impl Into<String>) -> SelectorError {
-        SelectorError::new(self.src, pos, message)
+        SelectorError::new(self.src, pos, message).with_kind("Invalid type")
     }
 
     pub fn eval(&self, expr: &Expr, ctx: Ctx) -> EResult<Value> {
@@ -98,6 +102,15 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Literal(s) => Value::Str(s.clone()),
             Expr::Number(n) => Value::Num(*n),
+            Expr::Variable(name, pos) => match self.vars.iter().find(|(n, _)| n == name) {
+                Some((_, super::Variable::Str(s))) => Value::Str(s.clone()),
+                Some((_, super::Variable::Num(n))) => Value::Num(*n),
+                Some((_, super::Variable::Bool(b))) => Value::Bool(*b),
+                None => {
+                    return Err(SelectorError::new(self.src, *pos, format!("${name} has no value"))
+                        .with_kind("Undefined variable"))
+                }
+            },
             Expr::Call(f, args, pos) => self.call(*f, args, *pos, ctx)?,
             Expr::Filter(primary, predicates, pos) => {
                 let Value::Nodes(mut nodes) = self.eval(primary, ctx)? else {
@@ -162,7 +175,7 @@ impl<'a> Evaluator<'a> {
         match doc.data(id) {
             NodeData::Text(t) | NodeData::Comment(t) => Cow::Borrowed(t),
             NodeData::ProcessingInstruction { data, .. } => Cow::Borrowed(data),
-            NodeData::Doctype { .. } => Cow::Borrowed(""),
+            NodeData::Doctype { .. } | NodeData::Removed => Cow::Borrowed(""),
             NodeData::Element(_) | NodeData::Document => {
                 let mut texts = doc.descendants(id).filter_map(|d| match doc.data(d) {
                     NodeData::Text(t) => Some(&**t),
@@ -415,7 +428,11 @@ impl<'a> Evaluator<'a> {
     /// The descendants of `id` passing `test`, with a fast loop for element names.
     fn descendants(&self, id: NodeId, test: &NodeTest, out: &mut Vec<XNode>) {
         let doc = self.doc;
-        if let NodeTest::Name(name) = test {
+        if let (NodeTest::Name(name), false) = (test, doc.is_xml()) {
+            if name.prefix.is_some() {
+                return; // HTML elements have no namespace
+            }
+            let name = &name.lower;
             for d in doc.descendants(id) {
                 if let NodeData::Element(e) = doc.data(d) {
                     if element_name_matches(e, name) {
@@ -436,25 +453,54 @@ impl<'a> Evaluator<'a> {
     fn matches(&self, id: NodeId, test: &NodeTest) -> bool {
         match (self.doc.data(id), test) {
             // lxml does not expose the doctype as a node.
-            (data, NodeTest::Node) => !matches!(data, NodeData::Doctype { .. }),
+            (data, NodeTest::Node) => !matches!(data, NodeData::Doctype { .. } | NodeData::Removed),
             (NodeData::Text(_), NodeTest::Text)
             | (NodeData::Comment(_), NodeTest::Comment)
             | (NodeData::ProcessingInstruction { .. }, NodeTest::Pi(None))
             | (NodeData::Element(_), NodeTest::Principal) => true,
             (NodeData::ProcessingInstruction { target, .. }, NodeTest::Pi(Some(want))) => **target == **want,
-            (NodeData::Element(e), NodeTest::Name(name)) => element_name_matches(e, name),
+            (NodeData::Element(e), NodeTest::Name(name)) => self.name_matches(&e.name, name),
+            (NodeData::Element(e), NodeTest::AnyIn(prefix)) => {
+                self.doc.is_xml() && *e.name.ns == *self.uri(prefix)
+            }
             _ => false,
         }
+    }
+
+    /// The namespace bound to `prefix` (the caller has checked there is one).
+    fn uri(&self, prefix: &str) -> &str {
+        if prefix == "xml" {
+            return "http://www.w3.org/XML/1998/namespace";
+        }
+        self.namespaces.iter().rev().find(|(p, _)| p == prefix).map_or("", |(_, uri)| uri)
+    }
+
+    /// Whether an element or attribute name passes a name test (see [`NameTest`]).
+    fn name_matches(&self, name: &html5ever::QualName, test: &NameTest) -> bool {
+        if !self.doc.is_xml() {
+            return test.prefix.is_none()
+                && (name.local == test.lower
+                    || name.local.as_bytes().eq_ignore_ascii_case(test.lower.as_bytes()));
+        }
+        name.local == test.local && *name.ns == *test.prefix.as_deref().map_or("", |p| self.uri(p))
     }
 
     fn matches_attr(&self, attr: XNode, test: &NodeTest) -> bool {
         let Some(index) = attr.attr_index() else { return false };
         match test {
             NodeTest::Node | NodeTest::Principal => true,
-            NodeTest::Name(name) => {
-                self.doc.element(attr.id()).and_then(|e| e.attrs.get(index as usize)).is_some_and(|a| {
-                    a.name.local == *name || a.name.local.as_bytes().eq_ignore_ascii_case(name.as_bytes())
-                })
+            NodeTest::Name(name) => self
+                .doc
+                .element(attr.id())
+                .and_then(|e| e.attrs.get(index as usize))
+                .is_some_and(|a| self.name_matches(&a.name, name)),
+            NodeTest::AnyIn(prefix) => {
+                self.doc.is_xml()
+                    && self
+                        .doc
+                        .element(attr.id())
+                        .and_then(|e| e.attrs.get(index as usize))
+                        .is_some_and(|a| *a.name.ns == *self.uri(prefix))
             }
             _ => false,
         }
@@ -550,6 +596,79 @@ mod tests {
         <div id="a"><p id="p1">one</p><!--c--><p id="p2" class="x">two<b id="b1">bold</b></p><p id="p3">three</p></div>
         <div id="d"><span id="s1">s</span><DIV id="inner">in<i id="i1">it</i></DIV></div>
         </body></html>"#;
+
+    #[test]
+    fn variables_are_bound_by_name() {
+        use super::super::{Variable, XPath};
+        let doc = Document::parse("<p><input name='a' value='1'/><input name='b' value='2'/></p>", None);
+        let run = |expr: &str, vars: &[(String, Variable)]| {
+            let mut out = Vec::new();
+            XPath::parse(expr).unwrap().evaluate_with(
+                &doc,
+                &Item::Node(crate::html::NodeId::DOCUMENT),
+                vars,
+                &[],
+                &mut out,
+            )?;
+            Ok::<_, crate::html::SelectorError>(out.iter().map(|i| doc.get(i)).collect::<Vec<_>>())
+        };
+        let v = |name: &str, value: Variable| (name.to_string(), value);
+        assert_eq!(run("//input[@value=$n]/@name", &[v("n", Variable::Num(1.0))]).unwrap(), ["a"]);
+        assert_eq!(run("//input[@name=$l]/@value", &[v("l", Variable::Str("b".into()))]).unwrap(), ["2"]);
+        let both = [v("n", Variable::Num(2.0)), v("l", Variable::Str("a".into()))];
+        assert_eq!(run("count(//input[@value=$n or @name=$l])", &both).unwrap(), ["2.0"]);
+        assert_eq!(
+            run("boolean(count(//input)=$c)=$t", &[v("c", Variable::Num(2.0)), v("t", Variable::Bool(true))])
+                .unwrap(),
+            ["1"]
+        );
+        // a number-valued variable in a predicate is a position, as in lxml
+        assert_eq!(run("//input[$i]/@name", &[v("i", Variable::Num(2.0))]).unwrap(), ["b"]);
+        assert_eq!(run("//input[$s]/@name", &[v("s", Variable::Str("x".into()))]).unwrap(), ["a", "b"]);
+        let e = run("//input[@name=$missing]", &[]).unwrap_err();
+        assert_eq!(e.kind, Some("Undefined variable"));
+        assert!(e.message.contains("$missing"), "{e}");
+    }
+
+    #[test]
+    fn xml_names_are_exact_and_namespaced() {
+        use super::super::XPath;
+        let doc = Document::parse_xml(
+            r#"<BrowseNode xmlns="urn:aws" xmlns:b="urn:b"><b:Operation>hello</b:Operation><TestTag b:att="value"/><Plain/></BrowseNode>"#,
+            None,
+        );
+        let run = |expr: &str, ns: &[(&str, &str)]| {
+            let ns: Vec<(String, String)> =
+                ns.iter().map(|(p, u)| ((*p).to_string(), (*u).to_string())).collect();
+            let mut out = Vec::new();
+            XPath::parse(expr).unwrap().evaluate_with(
+                &doc,
+                &Item::Node(crate::html::NodeId::DOCUMENT),
+                &[],
+                &ns,
+                &mut out,
+            )?;
+            Ok::<_, crate::html::SelectorError>(out.iter().map(|i| doc.get(i)).collect::<Vec<_>>())
+        };
+        let aws = [("x", "urn:aws"), ("b", "urn:b")];
+        assert_eq!(run("//x:TestTag/@b:att", &aws).unwrap(), ["value"]);
+        assert_eq!(run("//b:Operation/text()", &aws).unwrap(), ["hello"]);
+        assert_eq!(run("count(//b:*)", &aws).unwrap(), ["1.0"]);
+        assert_eq!(run("//TestTag", &aws).unwrap(), Vec::<String>::new(), "no prefix: no namespace");
+        assert_eq!(run("//x:testtag", &aws).unwrap(), Vec::<String>::new(), "XML names are case-sensitive");
+        assert_eq!(run("count(//*[local-name()='Plain'])", &[]).unwrap(), ["1.0"]);
+        let e = run("//b:Operation", &[]).unwrap_err();
+        assert_eq!((e.kind, e.position), (Some("Undefined namespace prefix"), 2));
+        // HTML: a prefixed name needs a binding too, and never matches (no namespaces)
+        let html = Document::parse("<svg><rect/></svg>", None);
+        let mut out = Vec::new();
+        let ns = [("s".to_string(), "http://www.w3.org/2000/svg".to_string())];
+        XPath::parse("//s:rect")
+            .unwrap()
+            .evaluate_with(&html, &Item::Node(crate::html::NodeId::DOCUMENT), &[], &ns, &mut out)
+            .unwrap();
+        assert!(out.is_empty());
+    }
 
     fn at(doc: &Document, id: &str) -> Item {
         let mut out = Vec::new();

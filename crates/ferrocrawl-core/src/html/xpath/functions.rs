@@ -26,12 +26,60 @@ impl Evaluator<'_> {
             F::Id => Value::Nodes(self.id(&args[0], ctx)?),
             F::LocalName | F::Name => {
                 let node = self.optional_node(args, pos, ctx, "name")?;
-                Value::Str(node.map(|n| self.node_name(n)).unwrap_or_default())
+                Value::Str(node.map(|n| self.node_name(n, f == F::Name)).unwrap_or_default())
             }
             F::NamespaceUri => {
-                // lxml's HTML tree has no namespaces.
-                self.optional_node(args, pos, ctx, "namespace-uri")?;
-                Value::Str(String::new())
+                // lxml's HTML tree has no namespaces; XML names have theirs
+                let node = self.optional_node(args, pos, ctx, "namespace-uri")?;
+                let name = node.filter(|_| self.doc.is_xml()).and_then(|n| self.qual_name(n));
+                Value::Str(name.map(|q| q.ns.to_string()).unwrap_or_default())
+            }
+            F::HasClass => {
+                let classes = self
+                    .doc
+                    .element(ctx.node.id())
+                    .filter(|_| ctx.node.attr_index().is_none())
+                    .and_then(|e| e.attr("class"));
+                let mut wanted = Vec::with_capacity(args.len());
+                for i in 0..args.len() {
+                    wanted.push(string_arg(i)?);
+                }
+                Value::Bool(classes.is_some_and(|c| {
+                    wanted.iter().all(|w| c.split_ascii_whitespace().any(|have| have == w.as_str()))
+                }))
+            }
+            F::ReTest => {
+                let flags = if args.len() > 2 { string_arg(2)? } else { String::new() };
+                Value::Bool(self.exslt_regex(&string_arg(1)?, &flags, pos)?.is_match(&string_arg(0)?))
+            }
+            F::ReReplace => {
+                let (s, flags, with) = (string_arg(0)?, string_arg(2)?, string_arg(3)?);
+                let re = self.exslt_regex(&string_arg(1)?, &flags, pos)?;
+                // libexslt's `\N` is group N; anything else is literal
+                let with = exslt_replacement(&with);
+                let with = with.as_str();
+                Value::Str(
+                    if flags.contains('g') { re.replace_all(&s, with) } else { re.replace(&s, with) }
+                        .into_owned(),
+                )
+            }
+            F::SetDifference | F::SetIntersection => {
+                let a = self.node_set(&args[0], pos, ctx, "set")?;
+                let b = self.node_set(&args[1], pos, ctx, "set")?;
+                let keep = f == F::SetIntersection;
+                Value::Nodes(a.into_iter().filter(|n| b.binary_search(n).is_ok() == keep).collect())
+            }
+            F::SetDistinct => {
+                let nodes = self.node_set(&args[0], pos, ctx, "set:distinct")?;
+                let mut seen = std::collections::HashSet::new();
+                Value::Nodes(
+                    nodes.into_iter().filter(|&n| seen.insert(self.string_value(n).into_owned())).collect(),
+                )
+            }
+            F::SetHasSameNode => {
+                let a = self.node_set(&args[0], pos, ctx, "set:has-same-node")?;
+                let b = self.node_set(&args[1], pos, ctx, "set:has-same-node")?;
+                Value::Bool(a.iter().any(|n| b.binary_search(n).is_ok()))
             }
             F::String => Value::Str(string_or_context()?.into_owned()),
             F::Concat => {
@@ -119,18 +167,33 @@ impl Evaluator<'_> {
         }
     }
 
-    /// `name()`/`local-name()`: an element's or attribute's name, a PI's target, else "".
-    fn node_name(&self, node: XNode) -> String {
+    /// An element's or attribute's name.
+    fn qual_name(&self, node: XNode) -> Option<&html5ever::QualName> {
+        let e = self.doc.element(node.id())?;
+        match node.attr_index() {
+            Some(index) => e.attrs.get(index as usize).map(|a| &a.name),
+            None => Some(&e.name),
+        }
+    }
+
+    /// EXSLT's regex (`pattern` with `flags`), compiled through the cache.
+    fn exslt_regex(&self, pattern: &str, flags: &str, pos: usize) -> EResult<std::sync::Arc<regex::Regex>> {
+        let pattern =
+            if flags.contains('i') { Cow::Owned(format!("(?i){pattern}")) } else { Cow::Borrowed(pattern) };
+        crate::html::compiled_regex(&pattern).map_err(|e| self.error(pos, e.message))
+    }
+
+    /// `name()` (prefixed, in XML) or `local-name()`: an element's or attribute's name, a
+    /// PI's target, else "".
+    fn node_name(&self, node: XNode, qualified: bool) -> String {
         let doc = self.doc;
-        if let Some(index) = node.attr_index() {
-            return doc
-                .element(node.id())
-                .and_then(|e| e.attrs.get(index as usize))
-                .map(|a| a.name.local.to_string())
-                .unwrap_or_default();
+        if let Some(name) = self.qual_name(node) {
+            return match (&name.prefix, qualified && doc.is_xml()) {
+                (Some(prefix), true) => format!("{prefix}:{}", name.local),
+                _ => name.local.to_string(),
+            };
         }
         match doc.data(node.id()) {
-            NodeData::Element(e) => e.name.local.to_string(),
             NodeData::ProcessingInstruction { target, .. } => target.to_string(),
             _ => String::new(),
         }
@@ -204,6 +267,25 @@ pub(crate) fn normalize_space(s: &str) -> String {
     out
 }
 
+/// An EXSLT `re:replace` replacement in the `regex` crate's syntax: `\N` is group N, a `$`
+/// is literal.
+fn exslt_replacement(with: &str) -> String {
+    let mut out = String::with_capacity(with.len());
+    let mut chars = with.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push_str("${");
+                out.push(chars.next().unwrap_or('0'));
+                out.push('}');
+            }
+            '$' => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{get, getall};
@@ -214,6 +296,37 @@ mod tests {
         <p id="t" xml:lang="en-GB">  Hello,
           World  </p><svg><rect/></svg>
         <a id="k" href="/k?q=1">K</a></body></html>"#;
+
+    /// parsel's extras: `has-class()`, and EXSLT `re:` and `set:` (parsel binds both
+    /// prefixes); the cases of parsel's TestExslt.
+    #[test]
+    fn parsel_extensions() {
+        let doc = Document::parse(
+            r#"<p class="a  b"><input name='a' value='1'/><input name='B' value='2'/></p>
+            <a href="/first.html">first</a><a href="http://www.bayes.co.uk/xml/index.xml?/xml/utils/rechecker.xml">x</a>
+            <div itemscope><span itemprop="url"></span><div itemscope><b itemprop="name"></b></div></div>"#,
+            None,
+        );
+        assert_eq!(getall(&doc, "//p[has-class('b', 'a')]/@class"), ["a  b"]);
+        assert!(getall(&doc, "//p[has-class('a', 'c')]").is_empty());
+        assert_eq!(getall(&doc, r#"//input[re:test(@name, "[A-Z]+", "i")]/@value"#), ["1", "2"]);
+        assert_eq!(getall(&doc, r#"//input[re:test(@name, "[A-Z]+")]/@value"#), ["2"]);
+        assert_eq!(getall(&doc, r#"//a[re:test(@href, "\.html$")]/text()"#), ["first"]);
+        assert_eq!(
+            getall(
+                &doc,
+                r#"re:replace(//a[re:test(@href, "\.xml$")]/@href, "(\w+)://(.+)(\.xml)", "", "https://\2.html")"#
+            ),
+            ["https://www.bayes.co.uk/xml/index.xml?/xml/utils/rechecker.html"]
+        );
+        assert_eq!(get(&doc, r#"re:replace("a$c", "(\$)", "", "[\1$]")"#), "a[$$]c");
+        assert_eq!(get(&doc, r#"re:replace("a-b-c", "-", "g", "+")"#), "a+b+c");
+        assert_eq!(getall(&doc, "set:difference(//@itemprop, //*[@itemscope]/*/*/@itemprop)"), ["url"]);
+        assert_eq!(get(&doc, "count(set:intersection(//input, //input[@name='a']))"), "1.0");
+        // distinct by string-value: the inputs (and the p around them) are all ""
+        assert_eq!(get(&doc, "count(set:distinct(//input | //p | //a))"), "3.0");
+        assert_eq!(get(&doc, "set:has-same-node(//input, //*[@value='2'])"), "1");
+    }
 
     #[test]
     fn every_function() {

@@ -85,8 +85,25 @@ fn ends_operand(prev: Option<&Tok>) -> bool {
     )
 }
 
+/// All the tokens of `expr`, or the first lexical error.
+#[cfg(test)]
 pub(crate) fn tokenize(expr: &str) -> Result<Vec<Token>, SelectorError> {
+    match tokenize_partial(expr) {
+        (tokens, None) => Ok(tokens),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// The tokens of `expr` up to its first lexical error, and that error. The parser reports the
+/// error only when it gets there, so that an unclosed predicate reads as one (lxml's
+/// `Invalid predicate` for `//a[@title="say "hi""]`).
+pub(crate) fn tokenize_partial(expr: &str) -> (Vec<Token>, Option<SelectorError>) {
     let mut out: Vec<Token> = Vec::new();
+    let error = lex(expr, &mut out).err();
+    (out, error)
+}
+
+fn lex(expr: &str, out: &mut Vec<Token>) -> Result<(), SelectorError> {
     let mut chars = expr.char_indices().peekable();
     while let Some((pos, c)) = chars.next() {
         let next = chars.peek().map(|&(_, c)| c);
@@ -121,7 +138,8 @@ pub(crate) fn tokenize(expr: &str) -> Result<Vec<Token>, SelectorError> {
             '"' | '\'' => {
                 let rest = &expr[pos + 1..];
                 let Some(len) = rest.find(c) else {
-                    return Err(SelectorError::new(expr, pos, "unterminated string literal"));
+                    return Err(SelectorError::new(expr, pos, "unterminated string literal")
+                        .with_kind("Unfinished literal"));
                 };
                 for _ in rest[..=len].chars() {
                     chars.next();
@@ -175,7 +193,7 @@ pub(crate) fn tokenize(expr: &str) -> Result<Vec<Token>, SelectorError> {
         };
         out.push(Token { tok, pos });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads an NCName starting at `start`, whose first char `chars` has already yielded, plus an

@@ -1,5 +1,5 @@
 //! XPath 1.0 over the html5ever tree: all 13 axes, abbreviations, predicates, operators and
-//! the core function library. Variables are rejected; namespace prefixes too (HTML elements
+//! the core function library. Variables (`$name`) are bound by the caller; namespace prefixes are rejected (HTML elements
 //! have none, as in lxml's HTML tree). Names match HTML elements case-insensitively.
 
 mod ast;
@@ -15,16 +15,31 @@ use eval::{Ctx, Evaluator, Value, XNode};
 
 pub use parser::MAX_NESTING;
 
+/// The value of an XPath variable, `$name` in an expression: what parsel (lxml) accepts as
+/// keyword arguments of `xpath()`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Variable {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
 /// A compiled XPath expression.
 #[derive(Debug, Clone)]
 pub struct XPath {
     source: String,
     expr: ast::Expr,
+    /// The namespace prefixes of the name tests, each of which must be bound to evaluate.
+    prefixes: Vec<String>,
 }
 
 impl XPath {
     pub fn parse(expr: &str) -> Result<XPath, SelectorError> {
-        Ok(XPath { source: expr.to_string(), expr: parser::parse(expr)? })
+        let (expr_tree, prefixes) = parser::parse(expr).map_err(|e| match e.kind {
+            Some(_) => e,
+            None => e.with_kind("Invalid expression"),
+        })?;
+        Ok(XPath { source: expr.to_string(), expr: expr_tree, prefixes })
     }
 
     pub fn source(&self) -> &str {
@@ -35,12 +50,38 @@ impl XPath {
     /// document) and appends the result: a node-set as nodes and attributes in document order,
     /// a string, number or boolean as one item. A scalar context yields nothing.
     pub fn evaluate(&self, doc: &Document, context: &Item, out: &mut Vec<Item>) -> Result<(), SelectorError> {
+        self.evaluate_with(doc, context, &[], &[], out)
+    }
+
+    /// [`XPath::evaluate`] with values for the variables of the expression (a variable
+    /// without one is an error, `Undefined variable`) and `(prefix, uri)` namespace bindings,
+    /// later ones first (a prefix without one is an error, `Undefined namespace prefix`;
+    /// HTML elements are in no namespace, as in lxml, so a prefixed name never matches them).
+    pub fn evaluate_with(
+        &self,
+        doc: &Document,
+        context: &Item,
+        vars: &[(String, Variable)],
+        namespaces: &[(String, String)],
+        out: &mut Vec<Item>,
+    ) -> Result<(), SelectorError> {
+        if let Some(p) =
+            self.prefixes.iter().find(|p| *p != "xml" && !namespaces.iter().any(|(q, _)| q == *p))
+        {
+            let at = self.source.find(&format!("{p}:")).unwrap_or(0);
+            return Err(SelectorError::new(
+                &self.source,
+                at,
+                format!("no namespace is bound to {p:?}: pass namespaces={{{p:?}: uri}} or register it"),
+            )
+            .with_kind("Undefined namespace prefix"));
+        }
         let node = match context {
             Item::Node(id) => XNode::node(*id),
             Item::Attr { owner, index } => XNode::attr(*owner, *index),
             _ => return Ok(()),
         };
-        let evaluator = Evaluator { doc, src: &self.source };
+        let evaluator = Evaluator { doc, src: &self.source, vars, namespaces };
         let value = evaluator.eval(&self.expr, Ctx { node, position: 1, size: 1 })?;
         match value {
             Value::Nodes(nodes) => out.extend(nodes.into_iter().map(|n| match n.attr_index() {

@@ -5,26 +5,28 @@
 //! operator chain, which builds a left-deep tree) counts towards `MAX_NESTING`, which bounds
 //! the depth of the tree and so the recursion of the parser, the evaluator and `Drop`.
 
-use html5ever::LocalName;
-
-use super::ast::{ArithOp, Axis, CmpOp, Expr, Function, NodeTest, Path, Predicate, Start, Step};
-use super::lexer::{tokenize, Tok, Token};
+use super::ast::{ArithOp, Axis, CmpOp, Expr, Function, NameTest, NodeTest, Path, Predicate, Start, Step};
+use super::lexer::{tokenize_partial, Tok, Token};
 use crate::html::error::SelectorError;
 
 /// How deeply an expression may nest.
 pub const MAX_NESTING: usize = 100;
 
-pub(crate) fn parse(expr: &str) -> Result<Expr, SelectorError> {
-    let tokens = tokenize(expr)?;
-    let mut parser = Parser { src: expr, tokens, at: 0, nesting: 0 };
-    if parser.tokens.is_empty() {
+/// The expression, and the namespace prefixes its name tests use (to check they are bound).
+pub(crate) fn parse(expr: &str) -> Result<(Expr, Vec<String>), SelectorError> {
+    let (tokens, lex_error) = tokenize_partial(expr);
+    let mut parser = Parser { src: expr, tokens, at: 0, nesting: 0, lex_error, prefixes: Vec::new() };
+    if parser.tokens.is_empty() && parser.lex_error.is_none() {
         return Err(SelectorError::new(expr, 0, "empty XPath expression"));
     }
     let result = parser.or_expr()?;
     if parser.at < parser.tokens.len() {
         return Err(parser.error("unexpected token"));
     }
-    Ok(result)
+    match parser.lex_error {
+        Some(e) => Err(e),
+        None => Ok((result, parser.prefixes)),
+    }
 }
 
 struct Parser<'a> {
@@ -32,6 +34,9 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     at: usize,
     nesting: usize,
+    /// What stopped the lexer after the last token, reported when the parser gets there.
+    lex_error: Option<SelectorError>,
+    prefixes: Vec<String>,
 }
 
 type PResult<T> = Result<T, SelectorError>;
@@ -53,6 +58,9 @@ impl Parser<'_> {
     }
 
     fn error(&self, message: &str) -> SelectorError {
+        if let (None, Some(e)) = (self.tokens.get(self.at), &self.lex_error) {
+            return e.clone();
+        }
         let found = match self.tokens.get(self.at) {
             None => "end of expression".to_string(),
             Some(t) => format!("{:?}", &self.src[t.pos..]).chars().take(24).collect(),
@@ -286,13 +294,18 @@ impl Parser<'_> {
                 Ok(test)
             }
             Some(Tok::Name(name)) => {
-                if name.contains(':') {
-                    return Err(self.error(
-                        "namespace prefixes are not supported: HTML elements have no namespace, use the local name or *[local-name()='...']",
-                    ));
-                }
                 self.at += 1;
-                Ok(NodeTest::Name(LocalName::from(name.to_ascii_lowercase())))
+                let Some((prefix, local)) = name.split_once(':') else {
+                    return Ok(NodeTest::Name(NameTest::new(None, &name)));
+                };
+                if !self.prefixes.iter().any(|p| p == prefix) {
+                    self.prefixes.push(prefix.to_owned());
+                }
+                Ok(if local == "*" {
+                    NodeTest::AnyIn(prefix.into())
+                } else {
+                    NodeTest::Name(NameTest::new(Some(prefix), local))
+                })
             }
             _ => Err(self.error("expected a step (a name, *, a node test, '.', '..' or '@')")),
         }
@@ -304,7 +317,7 @@ impl Parser<'_> {
             self.enter()?;
             let expr = self.or_expr()?;
             self.nesting -= 1;
-            self.expect(&Tok::RBracket, "']'")?;
+            self.expect(&Tok::RBracket, "']'").map_err(|e| e.with_kind("Invalid predicate"))?;
             predicates.push(Predicate { positional: expr.is_positional(), expr });
         }
         Ok(predicates)
@@ -313,8 +326,9 @@ impl Parser<'_> {
     fn primary(&mut self) -> PResult<Expr> {
         let pos = self.pos();
         match self.peek().cloned() {
-            Some(Tok::Variable(_)) => {
-                Err(self.error("variables are not supported; put the value in the expression"))
+            Some(Tok::Variable(name)) => {
+                self.at += 1;
+                Ok(Expr::Variable(name, pos))
             }
             Some(Tok::LParen) => {
                 self.at += 1;
@@ -334,7 +348,7 @@ impl Parser<'_> {
             }
             Some(Tok::Name(name)) => {
                 let Some((function, min, max)) = Function::from_name(&name) else {
-                    return Err(self.error("unknown function"));
+                    return Err(self.error("unknown function").with_kind("Unregistered function"));
                 };
                 self.at += 2; // name and '('
                 self.enter()?;
@@ -359,7 +373,8 @@ impl Parser<'_> {
                         self.src,
                         pos,
                         format!("invalid XPath: {name}() takes {expected} arguments, got {}", args.len()),
-                    ));
+                    )
+                    .with_kind("Invalid number of arguments"));
                 }
                 Ok(Expr::Call(function, args, pos))
             }
@@ -389,7 +404,7 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Expr {
-        parse(s).unwrap_or_else(|e| panic!("{e}"))
+        parse(s).unwrap_or_else(|e| panic!("{e}")).0
     }
 
     fn err(s: &str) -> SelectorError {
@@ -435,7 +450,7 @@ mod tests {
         assert!(matches!(path.start, Start::Expr(ref e, 0) if matches!(**e, Expr::Filter(..))));
         assert_eq!(path.steps[0].test, NodeTest::Text);
         assert!(
-            matches!(p("DIV"), Expr::Path(Path { ref steps, .. }) if steps[0].test == NodeTest::Name(LocalName::from("div")))
+            matches!(p("DIV"), Expr::Path(Path { ref steps, .. }) if steps[0].test == NodeTest::Name(NameTest::new(None, "DIV")))
         );
         assert!(
             matches!(p("processing-instruction('x')"), Expr::Path(Path { ref steps, .. }) if steps[0].test == NodeTest::Pi(Some("x".into())))
@@ -473,13 +488,33 @@ mod tests {
         assert!(err("concat('a')").message.contains("at least 2"));
         assert_eq!(err("count()").position, 0);
         assert_eq!(err("//a)").position, 3);
-        assert_eq!(err("$x").position, 0);
-        assert_eq!(err("svg:rect").position, 0);
+        assert_eq!(err("$").position, 0);
+        assert_eq!(p("$x"), Expr::Variable("x".into(), 0));
         assert_eq!(err("").position, 0);
         assert_eq!(err("//").position, 2);
         assert_eq!(err("a/").position, 2);
         assert_eq!(err("1 +").position, 3);
         assert_eq!(err("@").position, 1);
+    }
+
+    /// lxml's name for each kind of error (parsel's messages start with it), and a lexical
+    /// error inside an unclosed predicate reads as the predicate's.
+    #[test]
+    fn error_kinds_are_lxmls() {
+        let kind = |s: &str| super::super::XPath::parse(s).unwrap_err().kind;
+        assert_eq!(kind("//input[@value=\"I say \"Yeah!\"\"]/@name"), Some("Invalid predicate"));
+        assert_eq!(kind("//p[normalize-space()='I'm here']"), Some("Invalid predicate"));
+        assert_eq!(kind("//a[1"), Some("Invalid predicate"));
+        assert_eq!(kind("//a[@x='y"), Some("Unfinished literal"));
+        assert_eq!(kind("//a["), Some("Invalid expression"));
+        assert_eq!(kind("//a[@x=]"), Some("Invalid expression"));
+        assert_eq!(kind("//a/@x='y"), Some("Unfinished literal"));
+        assert_eq!(kind("foo(1)"), Some("Unregistered function"));
+        assert_eq!(kind("count()"), Some("Invalid number of arguments"));
+        assert_eq!(kind("//a)"), Some("Invalid expression"));
+        assert_eq!(kind("a # b"), Some("Invalid expression"));
+        let e = super::super::XPath::parse("//a[1").unwrap_err();
+        assert_eq!(e.to_string(), "XPath error: Invalid predicate in //a[1: invalid XPath: expected ']' (at end of expression) at position 5");
     }
 
     #[test]
