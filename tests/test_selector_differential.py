@@ -194,6 +194,8 @@ CSS_QUERIES: list[Query] = [
     css('a[href$=".html"]::attr(href)', VALUE),
     css("dl > dt:first-of-type", NODE),
     css("*::text", TEXT),
+    css("div.toc ::text", TEXT),  # a bare pseudo after a space: every text inside
+    css("dl ::attr(href)", VALUE),
     css("div.navheader a::attr(accesskey)", VALUE),
     css("a.xref::attr(title)", VALUE),
     css("span.productname::text", TEXT),

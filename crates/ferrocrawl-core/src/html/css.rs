@@ -238,10 +238,16 @@ fn token_start(text: &str, end: usize) -> usize {
     }
 }
 
-/// `X *::text` and `X *::attr(n)` as parsel reads them: `X` with a descendant pseudo.
+/// `X *::text`, `X ::text` and the same with `::attr(n)` as parsel reads them: `X` with a
+/// descendant pseudo (a bare pseudo after a space is one on `*`: `div.content ::text` is every
+/// text inside the div, the idiom of Scrapy spiders).
 fn descendant_star(selector: &str, pseudo: Pseudo) -> (&str, Pseudo) {
     let trimmed = selector.trim_end();
-    let Some(head) = trimmed.strip_suffix('*') else { return (selector, pseudo) };
+    let head = match trimmed.strip_suffix('*') {
+        Some(head) => head,
+        None if trimmed.len() < selector.len() => selector,
+        None => return (selector, pseudo),
+    };
     if head.trim().is_empty()
         || !head.ends_with(char::is_whitespace)
         || head.trim_end().ends_with(['>', '+', '~'])
@@ -561,6 +567,10 @@ mod tests {
         assert_eq!(get("h1 > *::text"), ["bold"]);
         assert_eq!(get("ul *::attr(id)"), ["u", "l"]);
         assert_eq!(get("ul > *::attr(id)"), ["l"]);
+        // a bare pseudo after a space is the same as after `*`
+        assert_eq!(get("h1 ::text"), ["Title ", "bold"]);
+        assert_eq!(get("ul ::attr(id)"), ["u", "l"]);
+        assert_eq!(get("h1::text"), ["Title "]);
     }
 
     #[test]
