@@ -153,6 +153,14 @@ def median(rs: list[dict], key: str) -> float | None:
     return statistics.median(xs) if xs else None
 
 
+def log_round(label: str, r: dict, shown: str, rnd: int, a: argparse.Namespace) -> None:
+    """One measurement: a line on stdout, and a JSON line in --json-out if given."""
+    print(f"  round {rnd} {label} {shown}", flush=True)
+    if a.json_out:
+        with open(a.json_out, "a") as f:
+            f.write(json.dumps(r) + "\n")
+
+
 def bench_site(site: str, root: Path, start_path: str, a: argparse.Namespace) -> dict:
     work = bench_dir() / f"work-{site}"
     work.mkdir(parents=True, exist_ok=True)
@@ -179,10 +187,7 @@ def bench_site(site: str, root: Path, start_path: str, a: argparse.Namespace) ->
                     if "error" not in r
                     else f"n/a ({r['error']})"
                 )
-                print(f"  round {rnd} {name:<18} {shown}", flush=True)
-                if a.json_out:
-                    with open(a.json_out, "a") as f:
-                        f.write(json.dumps(r) + "\n")
+                log_round(f"{name:<18}", r, shown, rnd, a)
     (work / "urls-found.txt").unlink(missing_ok=True)  # a later run must not reuse a stale list
     return results
 
@@ -419,10 +424,7 @@ def bench_frontier(site: str, root: Path, start_path: str, a: argparse.Namespace
                         if "error" not in r
                         else f"n/a ({r['error']})"
                     )
-                    print(f"  round {rnd} {row:<24} x{n} {shown}", flush=True)
-                    if a.json_out:
-                        with open(a.json_out, "a") as f:
-                            f.write(json.dumps(r) + "\n")
+                    log_round(f"{row:<24} x{n}", r, shown, rnd, a)
     return results
 
 

@@ -416,8 +416,9 @@ fn python_re(regex: &Bound<'_, PyAny>, text: &str, replace_entities: bool) -> Py
 impl Selector {
     /// parsel's constructor: `text` (a `str`) or `body` (bytes, decoded with `encoding` or
     /// sniffed as a browser does), or `root` (a JSON value); `type` is `"html"`, `"text"`,
-    /// `"json"` or `None` (JSON when the text is an object or array, else HTML). XML is not
-    /// supported yet; `namespaces` and `huge_tree` are accepted for parsel's signature.
+    /// `"json"`, `"xml"` or `None` (XML after an `<?xml` declaration, JSON when the text is an
+    /// object or array, else HTML); `namespaces` binds prefixes for `xpath()`; `huge_tree` is
+    /// accepted for parsel's signature (there is no depth limit to lift).
     #[new]
     #[pyo3(signature = (text=None, r#type=None, *, body=None, encoding=None, namespaces=None, root=None, base_url=None, huge_tree=true, _expr=None))]
     #[allow(clippy::too_many_arguments, clippy::used_underscore_binding, reason = "parsel's signature")]

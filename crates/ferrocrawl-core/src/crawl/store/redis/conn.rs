@@ -56,16 +56,13 @@ impl Conn {
                 .set_max_delay(MAX_WAIT);
             Conn::Single(ConnectionManager::new_with_config(client, config).await.map_err(|e| fail(&e))?)
         };
-        let mut ping = conn.clone();
-        let _: String = ping.query(&redis::cmd("PING")).await.map_err(|e| fail(&e))?;
+        let ping = redis::cmd("PING");
+        let pong: RedisResult<String> = match conn.clone() {
+            Conn::Single(mut c) => ping.query_async(&mut c).await,
+            Conn::Cluster(mut c) => ping.query_async(&mut c).await,
+        };
+        pong.map_err(|e| fail(&e))?;
         Ok(conn)
-    }
-
-    pub async fn query<T: redis::FromRedisValue>(&mut self, cmd: &redis::Cmd) -> RedisResult<T> {
-        match self {
-            Conn::Single(c) => cmd.query_async(c).await,
-            Conn::Cluster(c) => cmd.query_async(c).await,
-        }
     }
 
     /// EVALSHA (loading the script once per server, again after a restart).
