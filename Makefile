@@ -60,9 +60,11 @@ install: system-deps deps build  ## Debian packages, dev extras and the extensio
 
 # Debian packages the tests and benchmarks use: the PostgreSQL HTML docs (the selector
 # corpus), nginx and wrk (benchmarks), redis-server (the shared crawl frontier's tests and
-# benchmark; it pulls redis-tools: redis-cli). Installed only when missing, with apt-get
-# (through sudo unless root).
-SYSTEM_PACKAGES := postgresql-doc-15 nginx-light wrk redis-server
+# benchmark; it pulls redis-tools: redis-cli), mariadbd and the mariadb client (the MySQL
+# sink's tests, examples and benchmark: tests/servers/mariadb.py; the core packages only, no
+# system service). Installed only when missing, with apt-get (through sudo unless root).
+SYSTEM_PACKAGES := postgresql-doc-15 nginx-light wrk redis-server mariadb-server-core \
+	mariadb-client-core
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: system-deps
@@ -123,6 +125,11 @@ bench-redis: build-release  ## one crawl shared by 1-3 workers through Redis vs 
 	$(MAKE) deps EXTRAS="dev bench"
 	$(PYTHON) bench/crawl.py --frontier redis $(BENCH_ARGS)
 	$(PYTHON) bench/redis_frontier_memory.py
+
+.PHONY: bench-sinks
+bench-sinks: build-release  ## items/s into MySQL/Redis/SQLite/JSONL/CSV vs aiomysql/redis-py + crawl with sink= vs without; BENCH_ARGS=...
+	$(MAKE) deps EXTRAS="dev bench"
+	$(PYTHON) bench/sinks.py $(BENCH_ARGS)
 
 .PHONY: docs
 docs:  ## build the docs site into site/ (mkdocs --strict; API reference from the .pyi stubs)

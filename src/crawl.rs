@@ -16,6 +16,7 @@ use ferrocrawl_core::crawl::frontier::Politeness;
 use ferrocrawl_core::crawl::policy::{domain_of, pattern, Regex};
 use ferrocrawl_core::crawl::store::{MemoryFrontier, RedisFrontier, SqliteFrontier};
 use ferrocrawl_core::crawl::{self, CrawlConfig, CrawlHandle, Follow, Policy, Rules, Value};
+use ferrocrawl_core::sink::{PageField, SinkSpec};
 use ferrocrawl_core::{Client, Error};
 
 use crate::awaitable::{Pending, Ready};
@@ -156,8 +157,8 @@ impl Crawler {
     #[pyo3(signature = (
         start_urls, *, max_pages=None, max_depth=None, allowed_domains=None, allow=None, deny=None,
         follow=None, extract=None, concurrency=64, per_host=8, delay=0.0, rate=None, robots=true,
-        sitemaps=false, retries=2, state=None, frontier=None, name=None, session=None,
-        **client_options,
+        sitemaps=false, retries=2, state=None, frontier=None, name=None, sink=None, sink_fields=None,
+        session=None, **client_options,
     ))]
     fn new(
         py: Python<'_>,
@@ -179,6 +180,8 @@ impl Crawler {
         state: Option<PathBuf>,
         frontier: Option<String>,
         name: Option<String>,
+        sink: Option<&Bound<'_, PyAny>>,
+        sink_fields: Option<&Bound<'_, PyAny>>,
         session: Option<Py<ClientSession>>,
         client_options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
@@ -218,6 +221,27 @@ impl Crawler {
             deny: patterns(py, "deny", deny)?,
             max_depth,
         };
+        let sinks = match sink.filter(|o| !o.is_none()) {
+            Some(obj) => strings(obj)?.iter().map(|u| SinkSpec::parse(u)).collect::<Result<Vec<_>, _>>(),
+            None => Ok(Vec::new()),
+        }
+        .map_err(|e| errors::to_py(py, e))?;
+        let sink_fields = match sink_fields.filter(|o| !o.is_none()) {
+            Some(obj) => strings(obj)?
+                .iter()
+                .map(|name| {
+                    PageField::parse(name).ok_or_else(|| {
+                        invalid(
+                            "sink_fields",
+                            format!("{name:?} is not one of {}", PageField::NAMES.join(", ")),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| errors::to_py(py, e))?,
+            None => Vec::new(),
+        };
+        check(!sinks.is_empty() || sink_fields.is_empty(), "sink_fields", "goes with sink=")?;
         let extract = Rules::compile(&extract_specs(extract)?).map_err(|e| selector_error(py, &e))?;
         let follow = self::follow(py, follow)?;
         let session = if let Some(s) = session {
@@ -247,6 +271,8 @@ impl Crawler {
             max_pages,
             state: state.clone(),
             user_agent: client.config().user_agent.clone(),
+            sinks,
+            sink_fields,
             ..CrawlConfig::default()
         };
         let politeness = Politeness { per_host, delay: cfg.delay };

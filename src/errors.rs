@@ -25,6 +25,7 @@ pub struct Classes {
     pub http_status: Py<PyType>,
     pub unsafe_path: Py<PyType>,
     pub internal: Py<PyType>,
+    pub sink: Py<PyType>,
     pub selector: Py<PyType>,
     pub invalid_argument: Py<PyType>,
     pub remove_without_root: Py<PyType>,
@@ -123,6 +124,13 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
             "A bug in ferrocrawl (a Rust panic); the message says where.",
             vec![r()],
         )?,
+        sink: new(
+            "SinkError",
+            "An item sink failed for good (bad credentials, missing database, a field its table \
+             lacks); the message names the sink, password removed. Unwritten items' pages stay \
+             unacknowledged.",
+            vec![r()],
+        )?,
         selector: new(
             "SelectorError",
             "An invalid CSS or XPath expression.",
@@ -159,6 +167,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &c.http_status,
         &c.unsafe_path,
         &c.internal,
+        &c.sink,
         &c.selector,
         &c.invalid_argument,
         &c.remove_without_root,
@@ -209,6 +218,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::UnsafePath { .. } => &c.unsafe_path,
         Error::InvalidArgument { .. } => &c.invalid_argument,
         Error::Internal { .. } => &c.internal,
+        Error::Sink { .. } => &c.sink,
         Error::Io { source, .. } => {
             let message = e.to_string();
             return PyErr::from_value(

@@ -15,6 +15,7 @@ mod response;
 mod runtime;
 mod selector;
 mod session;
+mod sink;
 
 use pyo3::prelude::*;
 
@@ -81,6 +82,7 @@ fn _ferrocrawl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     session::register(m)?;
     selector::register(m)?;
     crawl::register(m)?;
+    sink::register(m)?;
     m.add_class::<headers::Headers>()?;
     m.add_class::<response::Response>()?;
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;

@@ -16,6 +16,9 @@ Fixtures:
                       started again if a test stopped it, FLUSHALL before each test
     redis_cluster     three cluster-enabled redis-servers (3 masters, no replicas): one per
                       session, FLUSHALL on every master before each test
+    mariadb_server    a private mariadbd on 127.0.0.1 (tests/servers/mariadb.py): one per session
+    mariadb           the same, started again if a test stopped it, database `test` dropped and
+                      created again before each test; .url, .params, .query(sql)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from tests.servers import (
     Socks5Proxy,
     TlsServer,
 )
+from tests.servers.mariadb import MariaDBServer
 from tests.servers.redis import RedisCluster, RedisServer
 from tests.servers.site import Origin, SiteServer
 from tests.servers.state import ServerState
@@ -142,6 +146,21 @@ def redis_server(redis_session: RedisServer) -> RedisServer:
     redis_session.start()
     redis_session.cli("FLUSHALL")
     return redis_session
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[MariaDBServer]:
+    with MariaDBServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def mariadb(mariadb_server: MariaDBServer) -> MariaDBServer:
+    """The session's mariadbd, running (a test may have stopped or killed it), with an empty
+    database `test`."""
+    mariadb_server.start()
+    mariadb_server.reset()
+    return mariadb_server
 
 
 @pytest.fixture(scope="session")

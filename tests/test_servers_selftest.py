@@ -11,6 +11,7 @@ import base64
 import socket
 import ssl
 import struct
+import subprocess
 import time
 import zlib
 
@@ -20,6 +21,7 @@ import pytest_asyncio
 
 from tests.servers import closed_port
 from tests.servers.codecs_available import ENCODERS
+from tests.servers.mariadb import MariaDBServer
 from tests.servers.notebook import run_notebook
 from tests.servers.redis import RedisServer
 from tests.servers.routes_content import (
@@ -418,3 +420,50 @@ def test_redis_cluster_ok_and_keys_spread_over_masters(redis_cluster):
     # a hash tag keeps keys on one slot, as the frontier's fc:{name} keys are
     slots = {redis_cluster.cli("CLUSTER", "KEYSLOT", f"fc:{{docs}}:{k}") for k in "abc"}
     assert len(slots) == 1
+
+
+# ---- mariadbd (the MySQL sink's server) -------------------------------------------------------
+
+
+def _login(m: MariaDBServer, password: str) -> subprocess.CompletedProcess[str]:
+    """The mariadb client as `ferro` over TCP (not the socket query() uses)."""
+    cmd = [m.client_bin, "--no-defaults", f"--host={m.addr.split(':')[0]}", f"--port={m.port}"]
+    cmd += ["--user=ferro", f"--password={password}", "--batch", "--skip-column-names"]
+    cmd += ["--database=test", "--execute", "SELECT CURRENT_USER(), @@character_set_server"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_mariadb_server_rows_survive_restart_and_kill_and_passwords_are_checked():
+    with MariaDBServer() as m:
+        assert m.url == f"mysql://ferro:ferro-pw@127.0.0.1:{m.port}/test"
+        assert m.params == {
+            "host": "127.0.0.1",
+            "port": m.port,
+            "user": "ferro",
+            "password": "ferro-pw",
+            "db": "test",
+        }
+        m.query("CREATE TABLE items (url VARCHAR(255) PRIMARY KEY, title LONGTEXT)")
+        m.query("INSERT INTO items VALUES ('http://a/1', '猫咪\\t的一天'), ('http://a/2', NULL)")
+        rows = [("http://a/1", "猫咪\t的一天"), ("http://a/2", "NULL")]
+        assert m.query("SELECT url, title FROM items ORDER BY url") == rows
+        port = m.port
+        m.restart(down=0.2)
+        assert m.port == port and m.running
+        assert m.query("SELECT url, title FROM items ORDER BY url") == rows
+        m.query("INSERT INTO items VALUES ('http://a/3', 'x')")  # committed: autocommit
+        m.kill()
+        assert not m.running
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        m.start()  # crash recovery; flush_log_at_trx_commit=2 wrote the commit to the OS
+        assert m.query("SELECT COUNT(*) FROM items") == [("3",)]
+        ok = _login(m, "ferro-pw")
+        assert ok.returncode == 0 and ok.stdout.split() == ["ferro@127.0.0.1", "utf8mb4"]
+        bad = _login(m, "wrong")
+        assert bad.returncode != 0 and "Access denied for user 'ferro'" in bad.stderr
+        m.reset()
+        assert m.query("SHOW TABLES") == []
+        with pytest.raises(RuntimeError, match="doesn't exist"):
+            m.query("SELECT * FROM items")
+    assert not m.dir.exists() and not m.running  # close() stops it and removes its directory

@@ -43,6 +43,7 @@ from ._ferrocrawl import (
     Response,
     Selector,
     SelectorError,
+    SinkError,
     TLSError,
     TooManyRedirects,
     UnsafePathError,
@@ -51,6 +52,7 @@ from ._ferrocrawl import (
     safe_filename,
 )
 from ._selector import SelectorList
+from ._sink import Sink
 
 #: aiohttp's name for the root of its exception tree.
 ClientError = FerrocrawlError
@@ -102,6 +104,8 @@ __all__ = [
     "Selector",
     "SelectorError",
     "SelectorList",
+    "Sink",
+    "SinkError",
     "TLSError",
     "TooManyRedirects",
     "UnsafePathError",

@@ -46,6 +46,8 @@ __all__ = [
     "Response",
     "Selector",
     "SelectorError",
+    "Sink",
+    "SinkError",
     "TLSError",
     "TooManyRedirects",
     "UnsafePathError",
@@ -115,6 +117,11 @@ class UnsafePathError(FerrocrawlError, ValueError):
 class InternalError(FerrocrawlError):
     """A bug in ferrocrawl (a Rust panic); the message says where. The session stays
     usable."""
+
+class SinkError(FerrocrawlError):
+    """An item sink failed for good: bad credentials, a missing database, a field its table
+    lacks, or a server unreachable for 5 minutes. The message names the sink (password
+    removed); in a crawl, pages whose items were not written stay unacknowledged."""
 
 class SelectorError(FerrocrawlError, ValueError):
     """An invalid CSS, XPath or regex; the message gives the position."""
@@ -698,6 +705,11 @@ class Crawler:
     - `frontier`: `redis://host:port/0` or `redis+cluster://...`: one crawl shared by every
       process started with the same `frontier` and `name`.
     - `name`: the crawl's key prefix in Redis.
+    - `sink`: where each 2xx page's item `{"url": page.url, **page.data}` is written from
+      Rust, in batches: `items.jsonl`, `items.csv`, `sqlite:///items.db?table=items`,
+      `redis://host:port/0?key=items&type=hash|list|stream`, `mysql://user:pw@host/db?table=items`,
+      or a list of them. A page is acknowledged to `state` only once its item is written.
+    - `sink_fields`: page fields added to each item: `status`, `depth`, `fetched_at`.
     - `session`: a `ClientSession` to fetch with.
     - `**client_options`: `ClientSession` options (`headers`, `user_agent`, `proxy`,
       `timeout`, `ssl`, `max_body_size`...) for a session of its own.
@@ -706,6 +718,9 @@ class Crawler:
         InvalidArgument: an option has a value ferrocrawl cannot use (an invalid `allow`
             or `deny` regex included).
         SelectorError: an invalid `follow` or `extract` query.
+        InvalidURL: a `sink` that is not a sink URL.
+        SinkError: (from the first `async for` step, before any fetch) a sink that cannot be
+            opened: bad credentials, a missing database, a table lacking an item field.
     """
 
     def __new__(
@@ -729,6 +744,8 @@ class Crawler:
         state: str | os.PathLike[str] | None = None,
         frontier: str | None = None,
         name: str | None = None,
+        sink: str | Iterable[str] | None = None,
+        sink_fields: Iterable[str] | None = None,
         session: ClientSession | None = None,
         **client_options: Any,
     ) -> Crawler: ...
@@ -751,3 +768,54 @@ class Crawler:
         `pages_per_second`, `errors` (by kind), `status` (histogram), `hosts`, and with a
         Redis frontier `crawl` (the whole crawl's counters). Empty before the crawl
         starts."""
+
+@disjoint_base
+class Sink:
+    """Items into a file, SQLite, Redis or MySQL, written from Rust in batches.
+
+    `url` takes the forms of `crawl(sink=...)`. A table (or CSV header) that is missing is
+    created from `fields` (or the first batch's fields), `url` as the key; items are
+    upserted by `url` in SQLite, MySQL and a Redis hash. `ferrocrawl.Sink` adds
+    `async with`, which opens the sink and closes it (writing what is queued).
+
+    Arguments:
+
+    - `fields`: the columns to create a missing table with (besides `url`).
+    - `batch_size`: most items in one write (500).
+    - `flush_interval`: longest wait, in seconds, for a batch to fill (0.05).
+
+    Raises:
+        InvalidURL: `url` is not a sink URL.
+    """
+
+    def __new__(
+        cls,
+        url: str,
+        *,
+        fields: Iterable[str] | None = None,
+        batch_size: int = 500,
+        flush_interval: float = 0.05,
+    ) -> Sink: ...
+    @property
+    def url(self) -> str:
+        """The sink's URL, password removed."""
+    def open(self) -> Coroutine[Any, Any, None]:
+        """Connects and checks (or creates) the table; the first `put` does it otherwise.
+
+        Raises:
+            SinkError: bad credentials, a missing database, an unusable table.
+        """
+    def put(self, item: Mapping[str, Any]) -> Coroutine[Any, Any, None]:
+        """Queues one item; waits only while the queue is full (backpressure).
+
+        Raises:
+            SinkError: the item has a field the table lacks (nothing is queued), or the
+                sink has failed.
+        """
+    def put_many(self, items: Iterable[Mapping[str, Any]]) -> Coroutine[Any, Any, None]:
+        """Queues many items, checked first: one with a field the table lacks raises
+        `SinkError` before any is queued."""
+    def flush(self) -> Coroutine[Any, Any, None]:
+        """Waits until every queued item is written."""
+    def close(self) -> Coroutine[Any, Any, None]:
+        """Writes what is queued and closes the connections; a later `put` raises."""

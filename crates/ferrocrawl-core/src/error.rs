@@ -64,6 +64,10 @@ pub enum Error {
     #[error("refused to write {path:?}: {reason}")]
     UnsafePath { path: String, reason: String },
 
+    /// An item sink (`sink=`, `Sink`) failed for good: `sink` is its URL, password removed.
+    #[error("sink {sink}: {reason}")]
+    Sink { sink: String, reason: String },
+
     /// A bug: a panic caught in a task. Never expected; reported instead of a crash or hang.
     #[error("internal error: {reason}")]
     Internal { reason: String },
@@ -91,6 +95,7 @@ impl Error {
             | Error::Protocol { url, .. } => Some(url),
             Error::InvalidArgument { .. }
             | Error::UnsafePath { .. }
+            | Error::Sink { .. }
             | Error::Io { .. }
             | Error::Internal { .. } => None,
         }
@@ -118,6 +123,7 @@ impl Error {
             Error::HttpStatus { url, status, reason } => Error::HttpStatus { url: r(url), status, reason },
             Error::Protocol { url, reason } => Error::Protocol { url: r(url), reason: r(reason) },
             Error::InvalidArgument { what, reason } => Error::InvalidArgument { what, reason: r(reason) },
+            Error::Sink { sink, reason } => Error::Sink { sink: r(sink), reason: r(reason) },
             Error::Internal { reason } => Error::Internal { reason: r(reason) },
             e @ (Error::UnsafePath { .. } | Error::Io { .. }) => e,
         }

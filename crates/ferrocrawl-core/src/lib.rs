@@ -16,6 +16,7 @@ pub mod html;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod sink;
 #[cfg(test)]
 mod test_server;
 pub mod tls;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::extract::{Follow, Rules};
 use super::policy::Policy;
+use crate::sink::{PageField, SinkSpec};
 
 /// Upper bound of one retry wait, computed or asked for by `Retry-After`.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
@@ -44,6 +45,10 @@ pub struct CrawlConfig {
     pub buffer: usize,
     /// The product token robots.txt groups are matched against.
     pub user_agent: String,
+    /// Where each 2xx page's item goes (`sink=`); opened when the crawl starts.
+    pub sinks: Vec<SinkSpec>,
+    /// Page fields added to each item sent to the sinks (`sink_fields=`).
+    pub sink_fields: Vec<PageField>,
 }
 
 impl Default for CrawlConfig {
@@ -64,6 +69,8 @@ impl Default for CrawlConfig {
             state: None,
             buffer: DEFAULT_BUFFER,
             user_agent: crate::config::DEFAULT_USER_AGENT.to_owned(),
+            sinks: Vec::new(),
+            sink_fields: Vec::new(),
         }
     }
 }

@@ -7,8 +7,12 @@
 //! so a consumer that stops reading stops the fetching and memory stays flat. A page's
 //! links reach the frontier before the page reaches the consumer, and the consumer's
 //! acknowledgements reach the frontier in order after them: a resumed crawl loses nothing.
+//!
+//! With sinks, each 2xx page's item is sent to them as the page is handed on, and the
+//! consumer's acknowledgement of a page waits until its item is written (in order, so a file
+//! sink's mark recorded with the acks covers exactly the acknowledged pages).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -30,6 +34,7 @@ use super::sitemap::{self, SitemapLimits};
 use super::stats::{Snapshot, Stats};
 use crate::config::RetryPolicy;
 use crate::html::{extract_links, Document, LinkResolver};
+use crate::sink::{crawl_columns, mark_key, Item, Sink, SinkOptions, Sinks};
 use crate::{charset, Client, Error, RequestSpec, Response, Result};
 
 /// Statuses worth another attempt (Scrapy's RETRY_HTTP_CODES, less the Cloudflare ones).
@@ -178,6 +183,10 @@ pub fn start<F: Frontier>(
         parked: HashMap::new(),
         sitemap_hosts: HashSet::new(),
         acks: Vec::new(),
+        sinks: Sinks::default(),
+        item_seq: HashMap::new(),
+        held: VecDeque::new(),
+        marks: Vec::new(),
         rate_next: Instant::now(),
         stopping: false,
         closed: false,
@@ -214,6 +223,13 @@ struct Driver<F> {
     sitemap_hosts: HashSet<String>,
     /// Leases done without a page (redirects, robots refusals) and pages the consumer has.
     acks: Vec<u64>,
+    sinks: Sinks,
+    /// Delivered pages: the sequence number of the last item sent to the sinks with them.
+    item_seq: HashMap<u64, u64>,
+    /// Pages the consumer has whose items are not all written yet, in delivery order.
+    held: VecDeque<(u64, u64)>,
+    /// File sink lengths to record with the next acks.
+    marks: Vec<(String, u64)>,
     rate_next: Instant,
     /// Pages produced, by this run and any earlier run of the same state.
     produced: u64,
@@ -224,6 +240,7 @@ struct Driver<F> {
 
 impl<F: Frontier> Driver<F> {
     async fn run(&mut self, start: Vec<Url>) -> Result<()> {
+        self.open_sinks().await?;
         // URLs added (or a stop) before the crawl started come first.
         let mut early = Vec::new();
         while let Ok(command) = self.commands.try_recv() {
@@ -258,8 +275,14 @@ impl<F: Frontier> Driver<F> {
             tokio::select! {
                 command = self.commands.recv() => match command {
                     Some(Command::Close(reply)) => {
+                        // Every item written first: the last pages' acks wait for them.
+                        let sunk = self.sinks.close().await;
+                        if sunk.is_ok() {
+                            self.release_held()?;
+                        }
                         self.flush_acks().await?;
-                        let _ = reply.send(self.frontier.flush().await);
+                        let flushed = self.frontier.flush().await;
+                        let _ = reply.send(sunk.and(flushed));
                         return Ok(());
                     }
                     Some(command) => self.command(command).await?,
@@ -281,9 +304,29 @@ impl<F: Frontier> Driver<F> {
                 Ok(permit) = async { pages.expect("wants_permit implies a channel").reserve_owned().await }, if want_permit => {
                     self.permits.push(permit);
                 }
+                () = self.sinks.changed(), if !self.sinks.is_empty() => self.release_held()?,
                 () = sleep_until(wake), if wake.is_some() => {}
             }
         }
+    }
+
+    /// Opens the sinks before any fetch (bad credentials end the crawl here). A file sink is
+    /// cut back to the mark a resumed state kept; a new one has its length recorded first.
+    async fn open_sinks(&mut self) -> Result<()> {
+        let cfg = &self.ctx.cfg;
+        let plan = crawl_columns(&cfg.extract.names(), &cfg.sink_fields);
+        for spec in cfg.sinks.clone() {
+            let key =
+                spec.file_path().map(|p| mark_key(&std::path::absolute(p).unwrap_or_else(|_| p.to_owned())));
+            let mark = key.as_deref().and_then(|k| self.frontier.mark(k));
+            let notify = Some(self.sinks.notifier());
+            let sink = Sink::open(spec, Some(plan.clone()), SinkOptions::default(), mark, notify).await?;
+            if let (Some(key), None, Some((_, len))) = (key, mark, sink.file()) {
+                self.frontier.ack_marked(&[], &[(key, *len)]).await?;
+            }
+            self.sinks.push(sink);
+        }
+        Ok(())
     }
 
     async fn joined(&mut self, joined: std::result::Result<Output, tokio::task::JoinError>) -> Result<()> {
@@ -535,6 +578,12 @@ impl<F: Frontier> Driver<F> {
         // After an abandoning stop the consumer has seen the end: the page stays
         // unacknowledged and comes back on resume.
         if !self.closed {
+            if !self.sinks.is_empty() {
+                if let Some(item) = Item::from_page(&page, &self.ctx.cfg.sink_fields) {
+                    self.sinks.send(item).await?;
+                }
+                self.item_seq.insert(page.lease_id, self.sinks.submitted());
+            }
             permit.send(*page);
         }
         Ok(())
@@ -543,9 +592,16 @@ impl<F: Frontier> Driver<F> {
     async fn command(&mut self, command: Command) -> Result<()> {
         match command {
             Command::Add(urls, depth) => self.add(urls, depth, false).await,
-            Command::Ack(ids) => {
+            Command::Ack(ids) if self.sinks.is_empty() => {
                 self.acks.extend(ids);
                 Ok(())
+            }
+            Command::Ack(ids) => {
+                for id in ids {
+                    let seq = self.item_seq.remove(&id).unwrap_or(0);
+                    self.held.push_back((id, seq));
+                }
+                self.release_held()
             }
             Command::Stop { abandon } => {
                 self.stopping = true;
@@ -586,12 +642,37 @@ impl<F: Frontier> Driver<F> {
         Ok(())
     }
 
+    /// Moves to `acks` the held pages whose items every sink has written, with the file
+    /// marks that go with them; a failed sink ends the crawl.
+    fn release_held(&mut self) -> Result<()> {
+        if let Some(e) = self.sinks.failure() {
+            return Err(e);
+        }
+        let written = self.sinks.written();
+        let mut last = None;
+        while let Some(&(id, seq)) = self.held.front().filter(|(_, seq)| *seq <= written) {
+            self.held.pop_front();
+            self.acks.push(id);
+            last = Some(seq);
+        }
+        if let Some(seq) = last {
+            for (key, len) in self.sinks.marks_upto(seq) {
+                match self.marks.iter_mut().find(|(k, _)| *k == key) {
+                    Some(mark) => mark.1 = len,
+                    None => self.marks.push((key, len)),
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn flush_acks(&mut self) -> Result<()> {
-        if self.acks.is_empty() {
+        if self.acks.is_empty() && self.marks.is_empty() {
             return Ok(());
         }
         let acks = std::mem::take(&mut self.acks);
-        self.frontier.ack(&acks).await
+        let marks = std::mem::take(&mut self.marks);
+        self.frontier.ack_marked(&acks, &marks).await
     }
 
     fn publish_counts(&self) {

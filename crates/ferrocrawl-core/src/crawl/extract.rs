@@ -72,6 +72,11 @@ impl Rules {
         self.0.is_empty()
     }
 
+    /// The rules' names, in order (the fields of each page's `data`).
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|r| r.name.clone()).collect()
+    }
+
     /// Whether some rule needs a parsed tree (not only the text).
     pub fn needs_dom(&self) -> bool {
         self.0.iter().any(|r| matches!(r.source, Source::Query(_)))

@@ -97,6 +97,21 @@ pub trait Frontier: Send + 'static {
     /// a page's links are pushed before the page is acked). Also frees the host slot of a
     /// lease that was not finished. Unknown ids are ignored.
     fn ack(&mut self, lease_ids: &[u64]) -> impl Future<Output = Result<()>> + Send;
+    /// `ack`, with the lengths of file sinks in the same commit (`(key, length)`): a resumed
+    /// crawl cuts each file back to its mark, so the file holds the items of exactly the
+    /// acknowledged pages. Stores without a durable state ignore the marks.
+    fn ack_marked(
+        &mut self,
+        lease_ids: &[u64],
+        marks: &[(String, u64)],
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = marks;
+        self.ack(lease_ids)
+    }
+    /// The mark kept under `key` by an earlier run (see `ack_marked`).
+    fn mark(&self, _key: &str) -> Option<u64> {
+        None
+    }
     /// robots Crawl-delay (max with the crawl's delay). Applies to a host the frontier knows
     /// (queued or in-flight work, or a start within its delay), so call it when robots is
     /// known for a lease's host: idle hosts are forgotten once their delay has passed.

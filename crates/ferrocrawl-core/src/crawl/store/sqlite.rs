@@ -16,6 +16,7 @@
 //! synchronous=NORMAL: a commit survives the process being killed (an OS crash may lose the
 //! last ones), without an fsync per commit.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS urls (
     redirects INTEGER NOT NULL,
     attempt INTEGER NOT NULL,
     state INTEGER NOT NULL
-)";
+);
+CREATE TABLE IF NOT EXISTS marks (key TEXT PRIMARY KEY, value INTEGER NOT NULL)";
 /// `urls.state`: queued (or leased; the same after a restart) and done (acked).
 const QUEUED: i64 = 0;
 const DONE: i64 = 1;
@@ -69,7 +71,8 @@ enum Op {
         seq: i64,
         attempt: u32,
     },
-    Done(Vec<u64>),
+    /// Acked seqs, and the file sinks' lengths that go with them (one transaction).
+    Done(Vec<u64>, Vec<(String, u64)>),
     /// Answered once everything sent before it is committed.
     Sync(oneshot::Sender<Result<(), String>>),
 }
@@ -78,6 +81,8 @@ pub struct SqliteFrontier {
     sched: Scheduler,
     path: PathBuf,
     next_seq: i64,
+    /// File sink lengths recorded by the last run (`marks` table).
+    marks: HashMap<String, u64>,
     ops: Option<mpsc::Sender<Op>>,
     writer: Option<JoinHandle<()>>,
     /// Set only by tests simulating a crash: the writer drops what it has not committed.
@@ -119,6 +124,7 @@ impl SqliteFrontier {
 
         let mut sched = Scheduler::new(p);
         let next_seq = load(&conn, &mut sched).map_err(err)? + 1;
+        let marks = load_marks(&conn).map_err(err)?;
 
         let (tx, rx) = mpsc::channel();
         let abandon = Arc::new(AtomicBool::new(false));
@@ -131,6 +137,7 @@ impl SqliteFrontier {
             sched,
             path: path.to_owned(),
             next_seq,
+            marks,
             ops: Some(tx),
             writer: Some(writer),
             abandon,
@@ -221,11 +228,22 @@ impl Frontier for SqliteFrontier {
     }
 
     async fn ack(&mut self, lease_ids: &[u64]) -> Result<()> {
+        self.ack_marked(lease_ids, &[]).await
+    }
+
+    async fn ack_marked(&mut self, lease_ids: &[u64], marks: &[(String, u64)]) -> Result<()> {
         let seqs = self.sched.ack(lease_ids);
-        if !seqs.is_empty() {
-            self.send(Op::Done(seqs))?;
+        if !seqs.is_empty() || !marks.is_empty() {
+            for (key, value) in marks {
+                self.marks.insert(key.clone(), *value);
+            }
+            self.send(Op::Done(seqs, marks.to_vec()))?;
         }
         self.committed().await
+    }
+
+    fn mark(&self, key: &str) -> Option<u64> {
+        self.marks.get(key).copied()
     }
 
     fn set_host_delay(&mut self, host: &str, delay: Duration) {
@@ -247,6 +265,12 @@ impl Frontier for SqliteFrontier {
 
 fn store_error(path: &Path, reason: String) -> Error {
     Error::Io { path: path.display().to_string(), source: io::Error::other(reason) }
+}
+
+fn load_marks(conn: &Connection) -> rusqlite::Result<HashMap<String, u64>> {
+    let mut stmt = conn.prepare("SELECT key, value FROM marks")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    rows.collect()
 }
 
 /// Fills the scheduler from the table in push order; returns the largest `seq` (0 if none).
@@ -320,6 +344,7 @@ fn apply(conn: &mut Connection, writes: Vec<Op>) -> rusqlite::Result<()> {
         )?;
         let mut set_attempt = tx.prepare_cached("UPDATE urls SET attempt = ?2 WHERE seq = ?1")?;
         let mut set_done = tx.prepare_cached("UPDATE urls SET state = ?2 WHERE seq = ?1")?;
+        let mut set_mark = tx.prepare_cached("INSERT OR REPLACE INTO marks (key, value) VALUES (?1, ?2)")?;
         for op in writes {
             match op {
                 Op::Insert(rows) => {
@@ -340,9 +365,12 @@ fn apply(conn: &mut Connection, writes: Vec<Op>) -> rusqlite::Result<()> {
                 Op::Attempt { seq, attempt } => {
                     set_attempt.execute(params![seq, attempt])?;
                 }
-                Op::Done(seqs) => {
+                Op::Done(seqs, marks) => {
                     for seq in seqs {
                         set_done.execute(params![seq as i64, DONE])?;
+                    }
+                    for (key, value) in marks {
+                        set_mark.execute(params![key, value as i64])?;
                     }
                 }
                 Op::Sync(_) => {}

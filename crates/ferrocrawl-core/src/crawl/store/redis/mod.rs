@@ -3,7 +3,7 @@
 //! crawl's counters live in Redis; every change is one Lua script on one partition (one hash
 //! slot, so it also runs on Redis Cluster).
 
-mod conn;
+pub(crate) mod conn;
 mod frontier;
 mod options;
 mod seen;

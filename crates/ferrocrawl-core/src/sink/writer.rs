@@ -1,0 +1,359 @@
+//! One sink: a bounded queue of items and the task that writes them in batches.
+//!
+//! A batch closes at `batch_items` items, `batch_bytes` bytes or `linger` after its first
+//! item, whichever comes first (or at once on `flush`). A transient fault (connection lost,
+//! deadlock, server restarting) is retried with doubling waits for up to `retry_for`; after
+//! that, or on a permanent fault, the sink has failed: `send` and `flush` return the error,
+//! and nothing queued after it is written. The queue is bounded, so a slow target slows
+//! whoever sends (the crawl) and memory stays flat.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::backend::{Backend, Fault};
+use super::item::Item;
+use super::schema::{columns_of, missing, Column};
+use super::spec::SinkSpec;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub struct SinkOptions {
+    pub batch_items: usize,
+    pub batch_bytes: usize,
+    /// Longest wait for a batch to fill after its first item.
+    pub linger: Duration,
+    /// Items waiting to be written before `send` waits.
+    pub queue: usize,
+    /// How long transient faults are retried before the sink fails.
+    pub retry_for: Duration,
+}
+
+impl Default for SinkOptions {
+    fn default() -> Self {
+        SinkOptions {
+            batch_items: 500,
+            batch_bytes: 1 << 20,
+            linger: Duration::from_millis(50),
+            queue: 2000,
+            retry_for: Duration::from_secs(300),
+        }
+    }
+}
+
+const FIRST_RETRY: Duration = Duration::from_millis(50);
+const MAX_RETRY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Items written, in the order they were sent.
+    pub written: u64,
+    pub failed: bool,
+}
+
+enum Msg {
+    Item(Item),
+    Flush,
+}
+
+struct Shared {
+    display: String,
+    failure: Mutex<Option<String>>,
+    /// The fields an item may have, once known; `None`: any.
+    columns: Mutex<Option<Vec<String>>>,
+    needs_url: bool,
+    /// The key column's limit: ASCII, at most this long.
+    max_url: Option<usize>,
+    /// (sequence number, file length after it) of written items not yet taken as marks.
+    marks: Mutex<VecDeque<(u64, u64)>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn error(&self, reason: impl Into<String>) -> Error {
+        Error::Sink { sink: self.display.clone(), reason: reason.into() }
+    }
+
+    fn check(&self, item: &Item) -> Result<()> {
+        if let Some(reason) = locked(&self.failure).clone() {
+            return Err(self.error(reason));
+        }
+        if self.needs_url && item.url().is_none() {
+            return Err(self.error("an item needs a `url` string: it is the key of each row"));
+        }
+        if let (Some(max), Some(url)) = (self.max_url, item.url()) {
+            if url.len() > max || !url.is_ascii() {
+                return Err(self.error(format!(
+                    "the url {url:?} cannot be a key: ASCII, at most {max} characters (crawled URLs are)"
+                )));
+            }
+        }
+        if let Some(columns) = &*locked(&self.columns) {
+            if let Some(field) = missing(columns, item) {
+                return Err(self.error(format!(
+                    "the item field {field:?} has no column (columns: {}); add the column or drop the field",
+                    columns.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub struct Sink {
+    shared: Arc<Shared>,
+    tx: Option<mpsc::Sender<Msg>>,
+    progress: watch::Receiver<Progress>,
+    submitted: u64,
+    /// A file sink's absolute path and its length when opened.
+    file: Option<(PathBuf, u64)>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sink {
+    /// Opens the target: connects, reads its columns, and creates the table (or CSV header)
+    /// from `plan` when it is missing. A field of `plan` that an existing table lacks is an
+    /// error here, before anything is written. `notify` is woken after each batch.
+    pub async fn open(
+        spec: SinkSpec,
+        plan: Option<Vec<Column>>,
+        opts: SinkOptions,
+        truncate_to: Option<u64>,
+        notify: Option<Arc<Notify>>,
+    ) -> Result<Sink> {
+        let err = |f: Fault| Error::Sink { sink: spec.display.clone(), reason: f.reason().to_owned() };
+        let mut backend = Backend::open(&spec, truncate_to).await.map_err(err)?;
+        if let Some(plan) = &plan {
+            if backend.needs_columns() {
+                backend.create(plan).await.map_err(err)?;
+            } else if let Some(columns) = backend.columns() {
+                if let Some(c) = plan.iter().find(|c| !columns.contains(&c.name)) {
+                    return Err(err(Fault::Permanent(format!(
+                        "the item field {:?} has no column (columns: {}); add the column or drop the field",
+                        c.name,
+                        columns.join(", ")
+                    ))));
+                }
+            }
+        }
+        let file = backend.file().map(|(path, len)| (std::path::absolute(&path).unwrap_or(path), len));
+        let shared = Arc::new(Shared {
+            display: spec.display.clone(),
+            failure: Mutex::new(None),
+            columns: Mutex::new(backend.columns().map(<[String]>::to_vec)),
+            needs_url: backend.needs_url(),
+            max_url: backend.max_url(),
+            marks: Mutex::new(VecDeque::new()),
+        });
+        let (tx, rx) = mpsc::channel(opts.queue.max(1));
+        let (progress_tx, progress) = watch::channel(Progress::default());
+        let writer =
+            Writer { backend, rx, shared: shared.clone(), progress: progress_tx, opts, notify, written: 0 };
+        let task = tokio::spawn(writer.run());
+        Ok(Sink { shared, tx: Some(tx), progress, submitted: 0, file, task: Some(task) })
+    }
+
+    /// The sink's URL, password removed.
+    pub fn display(&self) -> &str {
+        &self.shared.display
+    }
+
+    /// Whether `send` would take the item: the sink has not failed, the item has a `url`
+    /// where one is the key, and no field the table lacks.
+    pub fn check(&self, item: &Item) -> Result<()> {
+        self.shared.check(item)
+    }
+
+    /// Queues an item (waiting while the queue is full); returns its sequence number, 1 up.
+    pub async fn send(&mut self, item: Item) -> Result<u64> {
+        self.check(&item)?;
+        let sent = match &self.tx {
+            Some(tx) => tx.send(Msg::Item(item)).await.is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(self.failure().unwrap_or_else(|| self.shared.error("closed")));
+        }
+        self.submitted += 1;
+        Ok(self.submitted)
+    }
+
+    pub fn submitted(&self) -> u64 {
+        self.submitted
+    }
+
+    pub fn written(&self) -> u64 {
+        self.progress.borrow().written
+    }
+
+    pub fn failure(&self) -> Option<Error> {
+        locked(&self.shared.failure).clone().map(|r| self.shared.error(r))
+    }
+
+    /// Waits until every item sent so far is written (or the sink failed).
+    pub async fn flush(&mut self) -> Result<()> {
+        if self.written() < self.submitted {
+            if let Some(tx) = &self.tx {
+                let _ = tx.send(Msg::Flush).await;
+            }
+        }
+        let target = self.submitted;
+        let _ = self.progress.wait_for(|p| p.failed || p.written >= target).await;
+        match self.failure() {
+            Some(e) => Err(e),
+            None if self.written() >= target => Ok(()),
+            None => Err(self.shared.error("the writer stopped")),
+        }
+    }
+
+    /// Flushes, then stops the writer and closes the connections.
+    pub async fn close(&mut self) -> Result<()> {
+        let flushed = self.flush().await;
+        self.tx = None;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        flushed
+    }
+
+    /// A file sink: its absolute path and length when opened.
+    pub fn file(&self) -> Option<&(PathBuf, u64)> {
+        self.file.as_ref()
+    }
+
+    /// A file sink: the file's length after item `seq` (if it is written), forgetting the
+    /// lengths of the items before it.
+    pub fn mark_upto(&self, seq: u64) -> Option<u64> {
+        let mut marks = locked(&self.shared.marks);
+        let mut last = None;
+        while marks.front().is_some_and(|(s, _)| *s <= seq) {
+            last = marks.pop_front().map(|(_, len)| len);
+        }
+        last
+    }
+}
+
+struct Writer {
+    backend: Backend,
+    rx: mpsc::Receiver<Msg>,
+    shared: Arc<Shared>,
+    progress: watch::Sender<Progress>,
+    opts: SinkOptions,
+    notify: Option<Arc<Notify>>,
+    written: u64,
+}
+
+impl Writer {
+    async fn run(mut self) {
+        let mut batch = Vec::new();
+        let mut open = true;
+        while open {
+            open = self.collect(&mut batch).await;
+            if batch.is_empty() {
+                continue;
+            }
+            if let Err(reason) = self.write(&batch).await {
+                *locked(&self.shared.failure) = Some(reason);
+                self.progress.send_modify(|p| p.failed = true);
+                self.wake();
+                break;
+            }
+            batch.clear();
+        }
+        self.rx.close();
+        self.backend.close().await;
+    }
+
+    /// Fills `batch` until a limit or a flush; false once every sender is gone.
+    async fn collect(&mut self, batch: &mut Vec<Item>) -> bool {
+        let mut bytes = 0;
+        let mut deadline = None;
+        while batch.len() < self.opts.batch_items && bytes < self.opts.batch_bytes {
+            let msg = match deadline {
+                None => self.rx.recv().await,
+                Some(at) => tokio::select! {
+                    msg = self.rx.recv() => msg,
+                    () = tokio::time::sleep_until(at) => return true,
+                },
+            };
+            match msg {
+                None => return false,
+                Some(Msg::Flush) => return true,
+                Some(Msg::Item(item)) => {
+                    bytes += item.approx_bytes();
+                    batch.push(item);
+                    deadline.get_or_insert_with(|| Instant::now() + self.opts.linger);
+                }
+            }
+        }
+        true
+    }
+
+    async fn write(&mut self, batch: &[Item]) -> Result<(), String> {
+        if self.backend.needs_columns() {
+            let columns = columns_of(batch);
+            self.retrying(Step::Create(&columns)).await?;
+            *locked(&self.shared.columns) = self.backend.columns().map(<[String]>::to_vec);
+        }
+        // Items queued before the table was made from the first ones may not fit it.
+        for item in batch {
+            self.shared.check(item).map_err(|e| match e {
+                Error::Sink { reason, .. } => reason,
+                e => e.to_string(),
+            })?;
+        }
+        let ends = self.retrying(Step::Write(batch)).await?;
+        let first = self.written + 1;
+        self.written += batch.len() as u64;
+        if !ends.is_empty() {
+            locked(&self.shared.marks).extend((first..).zip(ends));
+        }
+        let written = self.written;
+        self.progress.send_modify(|p| p.written = written);
+        self.wake();
+        Ok(())
+    }
+
+    fn wake(&self) {
+        if let Some(n) = &self.notify {
+            n.notify_one();
+        }
+    }
+
+    /// Runs `step` until it succeeds, fails for good, or transient faults lasted too long.
+    async fn retrying(&mut self, step: Step<'_>) -> Result<Vec<u64>, String> {
+        let started = Instant::now();
+        let mut wait = FIRST_RETRY;
+        loop {
+            let done = match step {
+                Step::Create(columns) => self.backend.create(columns).await.map(|()| Vec::new()),
+                Step::Write(batch) => self.backend.write(batch).await,
+            };
+            match done {
+                Ok(ends) => return Ok(ends),
+                Err(Fault::Transient(_)) if started.elapsed() < self.opts.retry_for => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_RETRY);
+                }
+                Err(Fault::Transient(reason)) => {
+                    return Err(format!("gave up after {}s: {reason}", self.opts.retry_for.as_secs()))
+                }
+                Err(Fault::Permanent(reason)) => return Err(reason),
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Create(&'a [Column]),
+    Write(&'a [Item]),
+}
