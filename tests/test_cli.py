@@ -12,6 +12,7 @@ import re
 import select
 import shutil
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -97,6 +98,24 @@ def test_crawl_writes_csv_and_stdout(plain_site, tmp_path):
     assert len([json.loads(line) for line in run.stdout.splitlines()]) == 5
 
 
+def test_crawl_to_sqlite_and_overwrite(plain_site, tmp_path):
+    db, out = tmp_path / "items.db", tmp_path / "out.jsonl"
+    out.write_text('{"url": "stale"}\n')
+    run = cli(
+        "crawl", plain_site.url("/"), "-o", f"sqlite:///{db}?table=pages", "-O", str(out),
+        "--extract", "title=title::text", "--sink-fields", "status,depth", "--no-progress",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT url, title, status FROM pages").fetchall()
+    con.close()
+    assert {r[0] for r in rows} == reachable(plain_site)
+    assert all(title and status == 200 for _, title, status in rows)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["url"] for r in records) == sorted(r[0] for r in rows)  # stale line gone
+    assert f"{len(rows)} records" in run.stderr
+
+
 def test_a_crawl_with_failed_pages_exits_1(site):
     run = cli("crawl", site.url("/"), "--max-pages", "400", "--no-progress")
     # the generated site has 5xx and refused redirects among its special pages
@@ -112,7 +131,9 @@ def test_a_crawl_with_failed_pages_exits_1(site):
         (["crawl", "not a url"], "invalid URL"),
         (["crawl", "http://127.0.0.1:9/", "--extract", "x=xpath://["], "x"),
         (["crawl", "http://127.0.0.1:9/", "--extract", "nothing"], "NAME=SELECTOR"),
-        (["crawl", "http://127.0.0.1:9/", "-o", "out.txt"], ".jsonl or .csv"),
+        (["crawl", "http://127.0.0.1:9/", "-o", "out.txt"], "not a sink"),
+        (["crawl", "http://127.0.0.1:9/", "-O", "redis://127.0.0.1:9/0"], "only a file"),
+        (["crawl", "http://127.0.0.1:9/", "--sink-fields", "status"], "goes with -o"),
         (["crawl", "http://127.0.0.1:9/", "--per-host", "0"], "per_host"),
         (["crawl", "http://127.0.0.1:9/", "--frontier", "redis://127.0.0.1:9/0"], "name"),
         (["crawl", "--colour", "http://127.0.0.1:9/"], "unrecognized arguments"),

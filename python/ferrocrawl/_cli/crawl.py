@@ -1,9 +1,11 @@
-"""`ferrocrawl crawl URL...`: a crawl from the command line, its records to a file.
+"""`ferrocrawl crawl URL...`: a crawl from the command line, its records to sinks.
 
-Records are what the sinks write: `{"url": ..., **extract fields}`, one per page fetched
-without error, as JSON lines (`.jsonl`, or `-` for stdout) or CSV (`.csv`). Progress on
-stderr when it is a terminal, a summary at the end. Ctrl-C stops gracefully (the pages in
-flight are delivered, `--state` keeps the rest for the next run); a second Ctrl-C aborts.
+Records are what the sinks write: `{"url": ..., **extract fields}`, one per 2xx page, to
+JSON lines (`.jsonl`), CSV (`.csv`), `sqlite:///FILE?table=T`, `redis://HOST:PORT/0?key=K`
+or `mysql://USER:PW@HOST/DB?table=T` (written from Rust, in batches; `-o` appends like
+Scrapy's, `-O` overwrites a file first), or `-` for JSON lines on stdout. Progress on stderr
+when it is a terminal, a summary at the end. Ctrl-C stops gracefully (the pages in flight are
+delivered, `--state` keeps the rest for the next run); a second Ctrl-C aborts.
 """
 
 from __future__ import annotations
@@ -11,23 +13,41 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from .._crawl import crawl
 from .usage import UsageError
 
-SINK_SCHEMES = ("sqlite:", "redis:", "mysql:")
+PAGE_FIELDS = ("status", "depth", "fetched_at")
 
 
 def add_parser(commands: Any) -> None:
     p = commands.add_parser("crawl", help="crawl from start URLs", description=__doc__)
     p.add_argument("urls", nargs="+", metavar="URL", help="start URLs")
-    p.add_argument("-o", "--output", help="records to FILE.jsonl, FILE.csv or - (stdout)")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        metavar="SINK",
+        help="append records to FILE.jsonl, FILE.csv, a sqlite:/redis:/mysql: URL, or - (stdout)",
+    )
+    p.add_argument(
+        "-O",
+        "--overwrite-output",
+        action="append",
+        metavar="FILE",
+        help="like -o, the file emptied first",
+    )
+    p.add_argument(
+        "--sink-fields",
+        metavar="F,F",
+        help=f"page fields added to each record: {', '.join(PAGE_FIELDS)}",
+    )
     p.add_argument("--max-pages", type=int)
     p.add_argument("--depth", type=int, help="max depth (start URLs are 0)")
     p.add_argument("--allow", action="append", metavar="RE", help="follow only links matching")
@@ -65,45 +85,15 @@ def extract_rules(specs: list[str] | None) -> dict[str, str | list[str]]:
     return rules
 
 
-class Records:
-    """Writes records to JSON lines or CSV, one line per page, flushed as it goes."""
-
-    def __init__(self, path: str | None, fields: list[str]) -> None:
-        self.fields = ["url", *fields]
-        self.count = 0
-        self._file: IO[str] | None = None
-        self._csv: Any = None
-        if path is None:
-            return
-        if path.startswith(SINK_SCHEMES):
-            raise UsageError(
-                f"-o {path.split(':')[0]}:...: database sinks are not built "
-                "yet; write .jsonl or .csv"
-            )
-        if path == "-":
-            self._file = sys.stdout
-        elif path.endswith((".jsonl", ".csv")):
-            self._file = open(path, "w", encoding="utf-8", newline="")
-        else:
-            raise UsageError(f"-o {path}: expected a .jsonl or .csv file, or -")
-        if path.endswith(".csv"):
-            self._csv = csv.DictWriter(self._file, self.fields, extrasaction="ignore")
-            self._csv.writeheader()
-
-    def write(self, record: dict[str, Any]) -> None:
-        if self._file is None:
-            return
-        if self._csv is not None:
-            row = {k: json.dumps(v) if isinstance(v, list) else v for k, v in record.items()}
-            self._csv.writerow(row)
-        else:
-            self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._file.flush()
-        self.count += 1
-
-    def close(self) -> None:
-        if self._file is not None and self._file is not sys.stdout:
-            self._file.close()
+def sinks(args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The sink URLs of -o/-O (-O files emptied), and whether `-` asked for stdout."""
+    urls = [*(args.output or []), *(args.overwrite_output or [])]
+    for path in args.overwrite_output or []:
+        if "://" in path or path == "-":
+            raise UsageError(f"-O {path}: only a file can be overwritten; use -o")
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+    return [u for u in urls if u != "-"], "-" in urls
 
 
 @contextlib.contextmanager
@@ -131,10 +121,10 @@ def interrupts(crawler: Any) -> Iterator[list[int]]:
         loop.remove_signal_handler(signal.SIGINT)
 
 
-def summary(stats: dict[str, Any], written: int) -> str:
+def summary(stats: dict[str, Any], records: int) -> str:
     lines = [
         f"{stats.get('pages', 0):,} pages in {stats.get('elapsed', 0):.1f} s "
-        f"({stats.get('pages_per_second', 0):,.0f} pages/s), {written:,} records written",
+        f"({stats.get('pages_per_second', 0):,.0f} pages/s), {records:,} records",
     ]
     statuses = stats.get("status") or {}
     if statuses:
@@ -170,20 +160,29 @@ async def crawl_to(args: argparse.Namespace) -> int:
     )
     if args.user_agent:
         options["user_agent"] = args.user_agent
-    records = Records(args.output, list(rules))
-    failed = 0
-    try:
-        crawler = crawl(args.urls, **options)
-        with interrupts(crawler) as count:
-            async for page in crawler:
-                if page.error is not None:
-                    failed += 1
-                    continue
-                records.write({"url": str(page.url), **page.data})
-        stats = crawler.stats
-    finally:
-        records.close()
-    print(summary(stats, records.count), file=sys.stderr)
+    urls, stdout = sinks(args)
+    if urls:
+        options["sink"] = urls
+        if args.sink_fields:
+            options["sink_fields"] = [f.strip() for f in args.sink_fields.split(",") if f.strip()]
+    elif args.sink_fields:
+        raise UsageError("--sink-fields goes with -o")
+    failed = records = 0
+    crawler = crawl(args.urls, **options)
+    with interrupts(crawler) as count:
+        async for page in crawler:
+            if page.error is not None:
+                failed += 1
+                continue
+            if page.status is None or not 200 <= page.status < 300:
+                continue
+            records += 1
+            if stdout:
+                record = {"url": str(page.url), **page.data}
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+    stats = crawler.stats
+    print(summary(stats, records), file=sys.stderr)
     if count[0] > 1:
         return 130
     return 1 if failed else 0
