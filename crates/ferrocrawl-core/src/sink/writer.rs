@@ -357,3 +357,100 @@ enum Step<'a> {
     Create(&'a [Column]),
     Write(&'a [Item]),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::schema::Column;
+    use serde_json::Value;
+
+    fn item(i: usize) -> Item {
+        Item {
+            fields: vec![("url".into(), Value::from(format!("http://a/{i}"))), ("n".into(), Value::from(i))],
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("fc-writer-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn batches_in_order_with_marks() {
+        let dir = temp("jsonl");
+        let spec = SinkSpec::parse(dir.join("items.jsonl").to_str().unwrap()).unwrap();
+        let opts = SinkOptions {
+            batch_items: 7,
+            linger: Duration::from_secs(60),
+            queue: 3,
+            ..SinkOptions::default()
+        };
+        let mut sink = Sink::open(spec, None, opts, None, None).await.unwrap();
+        for i in 0..20 {
+            assert_eq!(sink.send(item(i)).await.unwrap(), i as u64 + 1);
+        }
+        // a full batch is written at once; the rest waits for the linger or a flush
+        let mut progress = sink.progress.clone();
+        progress.wait_for(|p| p.written >= 14).await.unwrap();
+        sink.flush().await.unwrap();
+        assert_eq!(sink.written(), 20);
+        let text = std::fs::read_to_string(dir.join("items.jsonl")).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 20);
+        assert_eq!(lines[3], r#"{"url":"http://a/3","n":3}"#);
+        let end_of_5 = lines[..5].iter().map(|l| l.len() as u64 + 1).sum::<u64>();
+        assert_eq!(sink.mark_upto(5), Some(end_of_5));
+        assert_eq!(sink.mark_upto(5), None, "taken");
+        assert_eq!(sink.mark_upto(20), Some(text.len() as u64));
+        sink.close().await.unwrap();
+        assert!(sink.send(item(0)).await.unwrap_err().to_string().contains("closed"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn table_made_from_first_items_then_refuses_new_fields() {
+        let dir = temp("sqlite");
+        let url = format!("sqlite:///{}?table=t", dir.join("x.db").display());
+        let mut sink = Sink::open(SinkSpec::parse(&url).unwrap(), None, SinkOptions::default(), None, None)
+            .await
+            .unwrap();
+        sink.send(item(1)).await.unwrap();
+        sink.flush().await.unwrap();
+        let mut extra = item(2);
+        extra.fields.push(("colour".into(), Value::from("red")));
+        let e = sink.send(extra).await.unwrap_err().to_string();
+        assert!(e.contains("\"colour\" has no column"), "{e}");
+        let no_url = Item { fields: vec![("n".into(), Value::from(1))] };
+        assert!(sink.check(&no_url).unwrap_err().to_string().contains("url"));
+        sink.close().await.unwrap();
+        // reopened with a plan naming a field the table lacks: refused before any write
+        let plan = vec![Column::text("url"), Column::text("n"), Column::text("price")];
+        let e = Sink::open(SinkSpec::parse(&url).unwrap(), Some(plan), SinkOptions::default(), None, None)
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("\"price\" has no column") && e.contains("sink sqlite:///"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_fails_the_sink() {
+        let dir = temp("fail");
+        let url = format!("sqlite:///{}?table=t", dir.join("x.db").display());
+        let plan = vec![Column::text("url"), Column::text("n")];
+        let mut sink =
+            Sink::open(SinkSpec::parse(&url).unwrap(), Some(plan), SinkOptions::default(), None, None)
+                .await
+                .unwrap();
+        // the table goes away under the sink: a permanent error, reported, nothing hangs
+        rusqlite::Connection::open(dir.join("x.db")).unwrap().execute_batch("DROP TABLE t").unwrap();
+        sink.send(item(1)).await.unwrap();
+        let e = sink.flush().await.unwrap_err().to_string();
+        assert!(e.contains("no such table"), "{e}");
+        assert!(sink.send(item(2)).await.is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

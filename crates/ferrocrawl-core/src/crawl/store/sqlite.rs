@@ -454,6 +454,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn marks_are_committed_with_their_acks() {
+        let db = TempDb::new();
+        let mut f = db.open();
+        push(&mut f, &["http://a.test/1", "http://a.test/2"]).await;
+        let leases = pop_all(&mut f).await;
+        f.ack_marked(&[], &[("sink:/x.jsonl".into(), 10)]).await.unwrap();
+        f.ack_marked(&[leases[0].id], &[("sink:/x.jsonl".into(), 25)]).await.unwrap();
+        assert_eq!(f.mark("sink:/x.jsonl"), Some(25));
+        f.crash();
+        let f = db.open();
+        assert_eq!(f.mark("sink:/x.jsonl"), Some(25));
+        assert_eq!(f.mark("sink:/other.csv"), None);
+        assert_eq!(f.counts().done, 1);
+    }
+
+    #[tokio::test]
     async fn acked_pages_never_come_back() {
         let db = TempDb::new();
         let mut f = db.open();
