@@ -76,7 +76,7 @@ impl FileSink {
         for item in batch {
             match (self.format, &self.columns) {
                 (FileFormat::JsonLines, _) => {
-                    buf.extend_from_slice(item.to_json().as_bytes());
+                    item.write_json(&mut buf);
                     buf.push(b'\n');
                 }
                 (FileFormat::Csv, Some(columns)) => {

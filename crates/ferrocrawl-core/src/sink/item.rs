@@ -83,18 +83,24 @@ impl Item {
 
     /// One JSON object, fields in order.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(self.approx_bytes() + 16);
-        out.push('{');
+        let mut out = Vec::with_capacity(self.approx_bytes() + 16);
+        self.write_json(&mut out);
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Appends the JSON object to `out` (no intermediate strings: the file sink's hot path).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
         for (i, (name, value)) in self.fields.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push(b',');
             }
-            out.push_str(&Value::String(name.clone()).to_string());
-            out.push(':');
-            out.push_str(&value.to_string());
+            // Writing to a Vec cannot fail, and a Value always serialises.
+            let _ = serde_json::to_writer(&mut *out, name);
+            out.push(b':');
+            let _ = serde_json::to_writer(&mut *out, value);
         }
-        out.push('}');
-        out
+        out.push(b'}');
     }
 
     /// Roughly the bytes it takes written: what a batch's byte limit counts.
