@@ -302,3 +302,49 @@ async def test_csv_keeps_an_existing_header(site, tmp_path):
     await crawl_pages(site.url("/p/0"), max_pages=5, sink=str(path))
     found = list(csv.DictReader(path.read_text().splitlines()))
     assert len(found) == 5 and all(r["note"] == "" and r["price"] for r in found)
+
+
+async def test_a_stalled_server_holds_put_back_then_everything_lands(redis_server):
+    url = f"{redis_server.url}?key=cars&type=hash"
+    items = [{"url": f"http://car/{i}", "n": i} for i in range(2000)]
+    assert redis_server.proc is not None
+    async with ferrocrawl.Sink(url, batch_size=10) as sink:
+        await sink.put(items[0])
+        await sink.flush()
+        redis_server.proc.send_signal(signal.SIGSTOP)  # a server that stops answering
+        pending = asyncio.ensure_future(sink.put_many(items))
+        try:
+            # 40 items fit the queue and 10 the batch on the wire: put_many must wait
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(pending), 1.0)
+        finally:
+            redis_server.proc.send_signal(signal.SIGCONT)
+        await pending
+    assert len(rows("redis-hash", url, None, table="cars")) == 2000  # type: ignore[arg-type]
+
+
+async def test_a_sink_failing_mid_crawl_stops_it_and_nothing_acked_is_lost(site, tmp_path):
+    db = tmp_path / "items.db"
+    url, state = f"sqlite:///{db}?table=items", tmp_path / "crawl.db"
+    reference = expected_rows(await crawl_pages(site.url("/p/0")))
+    crawler = ferrocrawl.crawl(
+        site.url("/p/0"), allow=ALLOW, extract=EXTRACT, robots=False, state=state, sink=url
+    )
+    seen = 0
+    with pytest.raises(ferrocrawl.SinkError, match="no such table"):
+        async for _ in crawler:
+            seen += 1
+            if seen == 300:  # the table goes away: every later write fails for good
+                con = sqlite3.connect(db)
+                con.execute("ALTER TABLE items RENAME TO items_before")
+                con.commit()
+                con.close()
+    assert seen < len(reference)
+    # run again: the table is made anew; what was acknowledged is in the old one
+    await crawl_pages(site.url("/p/0"), state=state, sink=url)
+    con = sqlite3.connect(db)
+    before = {u for (u,) in con.execute("SELECT url FROM items_before")}
+    after = [u for (u,) in con.execute("SELECT url FROM items")]
+    con.close()
+    assert len(after) == len(set(after))
+    assert before | set(after) == set(reference)

@@ -110,7 +110,10 @@ impl MysqlSink {
         }
         let row = format!("({})", vec!["?"; names.len()].join(", "));
         let mut conn = self.pool.get_conn().await.map_err(fault)?;
-        for chunk in batch.chunks((MAX_PARAMS / names.len()).max(1)) {
+        let mut rest = batch;
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(chunk_len(rest.len(), names.len()));
+            rest = tail;
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES {} ON DUPLICATE KEY UPDATE {}",
                 ident(&self.table),
@@ -129,8 +132,8 @@ impl MysqlSink {
                     })
                 })
                 .collect();
-            // Prepared once per chunk size and kept in the connection's statement cache (LRU,
-            // closed on eviction): full batches reuse one statement.
+            // Kept in the connection's statement cache (32, LRU): chunk sizes are powers of
+            // two, so a table needs at most ~10 statements whatever the batch sizes.
             conn.exec_drop(sql, Params::Positional(params)).await.map_err(fault)?;
         }
         Ok(())
@@ -139,6 +142,15 @@ impl MysqlSink {
     pub async fn close(self) {
         let _ = self.pool.disconnect().await;
     }
+}
+
+/// Rows in the next statement: the largest power of two that fits what is left and the
+/// protocol's parameter limit. Each distinct row count is a statement the server prepares
+/// (and describes, parameter by parameter); a handful of sizes keeps them all cached.
+fn chunk_len(left: usize, columns: usize) -> usize {
+    let max = (MAX_PARAMS / columns.max(1)).max(1);
+    let n = left.min(max);
+    1 << n.ilog2()
 }
 
 /// Connection trouble, deadlocks, lock waits and a server going away are worth another try;
@@ -156,5 +168,26 @@ fn fault(e: mysql_async::Error) -> Fault {
         Fault::Transient(reason)
     } else {
         Fault::Permanent(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_len;
+
+    #[test]
+    fn chunks_are_powers_of_two_within_the_parameter_limit() {
+        assert_eq!(chunk_len(300, 5), 256);
+        assert_eq!(chunk_len(44, 5), 32);
+        assert_eq!(chunk_len(1, 5), 1);
+        assert_eq!(chunk_len(500, 200), 256); // 65 535 / 200 = 327
+        let mut left = 500;
+        let mut sizes = Vec::new();
+        while left > 0 {
+            let n = chunk_len(left, 5);
+            sizes.push(n);
+            left -= n;
+        }
+        assert_eq!(sizes, [256, 128, 64, 32, 16, 4]);
     }
 }

@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{params_from_iter, Connection, ErrorCode};
+use serde_json::Value;
 
 use super::backend::{quote, Fault};
 use super::item::{Cell, Item};
@@ -120,11 +121,15 @@ impl SqliteSink {
         {
             let mut stmt = tx.prepare_cached(&sql).map_err(fault)?;
             for item in batch {
-                let row = columns.iter().map(|c| match Cell::of(item.get(c)) {
-                    Cell::Null => Sql::Null,
-                    Cell::Int(i) => Sql::Integer(i),
-                    Cell::Float(f) => Sql::Real(f),
-                    Cell::Text(s) => Sql::Text(s),
+                // strings bound in place; only lists and objects are serialised
+                let row = columns.iter().map(|c| match item.get(c) {
+                    Some(Value::String(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+                    v => ToSqlOutput::Owned(match Cell::of(v) {
+                        Cell::Null => Sql::Null,
+                        Cell::Int(i) => Sql::Integer(i),
+                        Cell::Float(f) => Sql::Real(f),
+                        Cell::Text(s) => Sql::Text(s),
+                    }),
                 });
                 stmt.execute(params_from_iter(row)).map_err(fault)?;
             }
