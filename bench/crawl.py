@@ -97,6 +97,39 @@ def reexec_in_netns() -> None:
     os.execvpe("unshare", [*cmd, sys.executable, *sys.argv], env)
 
 
+def run_measured(cmd: list[str], timeout: float) -> tuple[dict[str, Any], Any]:
+    """Runs `cmd` in a fresh process: its last JSON line (or {"error": ...} if it timed out or
+    printed none), and its resource usage from os.wait4 (peak RSS, CPU)."""
+    timed_out = threading.Event()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted (SIGTERM, ^C): take the process down with us
+            proc.kill()
+            os.waitpid(proc.pid, 0)
+            raise
+        finally:
+            timer.cancel()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if timed_out.is_set():
+        return {"error": f"timed out after {timeout}s"}, ru
+    line = next((x for x in reversed(stdout.splitlines()) if x.startswith("{")), None)
+    if line is None:
+        tail = stderr.strip().splitlines()
+        return {"error": tail[-1] if tail else f"exit {os.waitstatus_to_exitcode(status)}"}, ru
+    return json.loads(line), ru
+
+
 def run_peer(name: str, start: str, a: argparse.Namespace, work: Path, rnd: int) -> dict:
     """One peer in a fresh interpreter; its own peak RSS and CPU come from os.wait4."""
     cmd = [sys.executable, str(HERE / "crawl_peers.py"), name, "--start", start]
@@ -106,37 +139,9 @@ def run_peer(name: str, start: str, a: argparse.Namespace, work: Path, rnd: int)
     cmd += ["--urls-out", str(urls_out)]
     if name == CEIL:
         cmd += ["--urls", str(work / "urls-found.txt")]
-    timed_out = threading.Event()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-
-        def kill() -> None:
-            timed_out.set()
-            proc.kill()
-
-        timer = threading.Timer(a.peer_timeout, kill)
-        timer.start()
-        try:
-            _, status, ru = os.wait4(proc.pid, 0)
-        except BaseException:  # interrupted (SIGTERM, ^C): take the peer down with us
-            proc.kill()
-            os.waitpid(proc.pid, 0)
-            raise
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if timed_out.is_set():
-        return {"peer": name, "error": f"timed out after {a.peer_timeout}s"}
-    line = next((x for x in reversed(stdout.splitlines()) if x.startswith("{")), None)
-    if line is None:
-        tail = stderr.strip().splitlines()
-        return {"peer": name, "error": tail[-1] if tail else f"exit {proc.returncode}"}
-    res: dict[str, Any] = json.loads(line)
+    res, ru = run_measured(cmd, a.peer_timeout)
     if "error" in res:
-        return res
+        return {"peer": name, **res}
     res["rss_mb"] = round(ru.ru_maxrss / 1024, 1)
     res["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 2)
     if urls_out.exists():

@@ -54,10 +54,7 @@ import random
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -69,7 +66,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from crawl import NETNS_ENV, reexec_in_netns  # noqa: E402
+from crawl import NETNS_ENV, reexec_in_netns, run_measured  # noqa: E402
 from gen_site import ensure_crawl_site  # noqa: E402
 from nginx import Nginx  # noqa: E402
 
@@ -569,35 +566,9 @@ def run_worker(start: str, sink_url: str, a: argparse.Namespace) -> dict[str, An
     """One crawl in a fresh interpreter; its CPU from os.wait4."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--crawl-worker", start]
     cmd += ["--sink", sink_url, "--concurrency", str(a.concurrency)]
-    timed_out = threading.Event()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-
-        def kill() -> None:
-            timed_out.set()
-            proc.kill()
-
-        timer = threading.Timer(a.peer_timeout, kill)
-        timer.start()
-        try:
-            _, status, ru = os.wait4(proc.pid, 0)
-        except BaseException:
-            proc.kill()
-            os.waitpid(proc.pid, 0)
-            raise
-        finally:
-            timer.cancel()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if timed_out.is_set():
-        return {"error": f"timed out after {a.peer_timeout}s"}
-    line = next((x for x in reversed(stdout.splitlines()) if x.startswith("{")), None)
-    if line is None:
-        tail = stderr.strip().splitlines()
-        return {"error": tail[-1] if tail else f"exit {os.waitstatus_to_exitcode(status)}"}
-    res: dict[str, Any] = json.loads(line)
-    res["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 2)
+    res, ru = run_measured(cmd, a.peer_timeout)
+    if "error" not in res:
+        res["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 2)
     return res
 
 

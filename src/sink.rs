@@ -66,23 +66,28 @@ fn json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 
 /// A mapping as an item, field order kept.
 pub fn item(obj: &Bound<'_, PyAny>) -> PyResult<Item> {
-    let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = if let Ok(d) = obj.cast::<PyDict>() {
-        d.iter().collect()
+    let key = |k: &Bound<'_, PyAny>| -> PyResult<String> {
+        let name = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("item keys must be str"))?;
+        Ok(name.to_str()?.to_owned())
+    };
+    let mut fields = Vec::new();
+    if let Ok(d) = obj.cast::<PyDict>() {
+        // the common case, without a list of pairs in between
+        fields.reserve(d.len());
+        for (k, v) in d.iter() {
+            fields.push((key(&k)?, json(&v)?));
+        }
     } else if let Ok(m) = obj.cast::<PyMapping>() {
-        m.items()?.iter().map(|p| p.extract()).collect::<PyResult<_>>()?
+        for pair in m.items()?.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract()?;
+            fields.push((key(&k)?, json(&v)?));
+        }
     } else {
         return Err(PyTypeError::new_err(format!(
             "an item is a mapping (a dict), not {}",
             obj.get_type().name()?
         )));
-    };
-    let fields = pairs
-        .into_iter()
-        .map(|(k, v)| {
-            let name = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("item keys must be str"))?;
-            Ok((name.to_str()?.to_owned(), json(&v)?))
-        })
-        .collect::<PyResult<_>>()?;
+    }
     Ok(Item { fields })
 }
 

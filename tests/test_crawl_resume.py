@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import ferrocrawl
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.procs import run_script
+
 CRAWL = """
 import asyncio, sys, ferrocrawl
 async def main():
@@ -25,25 +23,7 @@ MAX_REDELIVERED = 2 * 128 + 8
 
 
 def run_crawl(url: str, state: Path, kill_after: int | None = None) -> list[str]:
-    lines: list[str] = []
-    with subprocess.Popen(
-        [sys.executable, "-c", CRAWL, url, str(state)],
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.strip())
-            if kill_after is not None and len(lines) >= kill_after:
-                os.kill(proc.pid, signal.SIGKILL)
-                break
-        lines += [line.strip() for line in proc.stdout]  # printed before the kill
-        proc.wait(timeout=120)
-    if kill_after is None:
-        assert proc.returncode == 0
-    return lines
+    return run_script(CRAWL, [url, str(state)], kill_after)
 
 
 def test_kill_9_then_resume_loses_nothing(site, tmp_path):

@@ -9,11 +9,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,8 @@ import ferrocrawl
 import pytest
 import redis
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.procs import run_script
+
 EXTRACT = {"title": "title::text", "price": "span.price::text", "tags": ["span.tag::text"]}
 FIELDS = ("title", "price", "tags")
 # the /p/ pages only: every one is a 200 HTML page with the three fields
@@ -157,25 +155,7 @@ asyncio.run(main())
 
 
 def run_crawl(start: str, state: Path, sink: str, kill_after: int | None = None) -> list[str]:
-    lines: list[str] = []
-    with subprocess.Popen(
-        [sys.executable, "-c", CRAWL, start, str(state), sink, ALLOW],
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.strip())
-            if kill_after is not None and len(lines) >= kill_after:
-                os.kill(proc.pid, signal.SIGKILL)
-                break
-        lines += [line.strip() for line in proc.stdout]
-        proc.wait(timeout=120)
-    if kill_after is None:
-        assert proc.returncode == 0
-    return lines
+    return run_script(CRAWL, [start, str(state), sink, ALLOW], kill_after)
 
 
 @pytest.mark.parametrize("kind", KEYED)

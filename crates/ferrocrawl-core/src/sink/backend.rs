@@ -30,6 +30,14 @@ impl Fault {
     }
 }
 
+/// Rows in the next multi-row statement: the largest power of two that fits what is left,
+/// 256 rows and `max_params` placeholders. Each distinct row count is a statement to prepare
+/// (MySQL also describes it, parameter by parameter); a handful of sizes keeps them cached.
+pub fn rows_per_statement(left: usize, columns: usize, max_params: usize) -> usize {
+    let n = left.min(256).min((max_params / columns.max(1)).max(1));
+    1 << n.max(1).ilog2()
+}
+
 /// An SQL identifier in double quotes (SQLite, standard SQL).
 pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -134,5 +142,25 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
             tokio::task::block_in_place(f)
         }
         _ => f(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows_per_statement;
+
+    #[test]
+    fn statements_take_powers_of_two_within_the_parameter_limit() {
+        assert_eq!(rows_per_statement(300, 5, 65_535), 256);
+        assert_eq!(rows_per_statement(44, 5, 65_535), 32);
+        assert_eq!(rows_per_statement(1, 5, 65_535), 1);
+        assert_eq!(rows_per_statement(500, 200, 32_766), 128); // 32 766 / 200 = 163
+        let (mut left, mut sizes) = (500, Vec::new());
+        while left > 0 {
+            let n = rows_per_statement(left, 5, 65_535);
+            sizes.push(n);
+            left -= n;
+        }
+        assert_eq!(sizes, [256, 128, 64, 32, 16, 4]);
     }
 }

@@ -6,7 +6,7 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Value as Sql};
 
-use super::backend::Fault;
+use super::backend::{rows_per_statement, Fault};
 use super::item::{Cell, Item};
 use super::schema::{Column, ColumnType};
 
@@ -112,7 +112,7 @@ impl MysqlSink {
         let mut conn = self.pool.get_conn().await.map_err(fault)?;
         let mut rest = batch;
         while !rest.is_empty() {
-            let (chunk, tail) = rest.split_at(chunk_len(rest.len(), names.len()));
+            let (chunk, tail) = rest.split_at(rows_per_statement(rest.len(), names.len(), MAX_PARAMS));
             rest = tail;
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES {} ON DUPLICATE KEY UPDATE {}",
@@ -144,15 +144,6 @@ impl MysqlSink {
     }
 }
 
-/// Rows in the next statement: the largest power of two that fits what is left and the
-/// protocol's parameter limit. Each distinct row count is a statement the server prepares
-/// (and describes, parameter by parameter); a handful of sizes keeps them all cached.
-fn chunk_len(left: usize, columns: usize) -> usize {
-    let max = (MAX_PARAMS / columns.max(1)).max(1);
-    let n = left.min(max);
-    1 << n.ilog2()
-}
-
 /// Connection trouble, deadlocks, lock waits and a server going away are worth another try;
 /// bad credentials, a missing database or column, a value too long are not.
 fn fault(e: mysql_async::Error) -> Fault {
@@ -168,26 +159,5 @@ fn fault(e: mysql_async::Error) -> Fault {
         Fault::Transient(reason)
     } else {
         Fault::Permanent(reason)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::chunk_len;
-
-    #[test]
-    fn chunks_are_powers_of_two_within_the_parameter_limit() {
-        assert_eq!(chunk_len(300, 5), 256);
-        assert_eq!(chunk_len(44, 5), 32);
-        assert_eq!(chunk_len(1, 5), 1);
-        assert_eq!(chunk_len(500, 200), 256); // 65 535 / 200 = 327
-        let mut left = 500;
-        let mut sizes = Vec::new();
-        while left > 0 {
-            let n = chunk_len(left, 5);
-            sizes.push(n);
-            left -= n;
-        }
-        assert_eq!(sizes, [256, 128, 64, 32, 16, 4]);
     }
 }
