@@ -178,16 +178,8 @@ impl Sink {
     /// Queues many items (any iterable of mappings), converted in one pass.
     fn put_many(&self, items: &Bound<'_, PyAny>) -> PyResult<Pending> {
         let items: Vec<Item> = items.try_iter()?.map(|i| self::item(&i?)).collect::<PyResult<_>>()?;
-        Ok(self.run(move |sink| {
-            Box::pin(async move {
-                // every item checked before any is queued
-                items.iter().try_for_each(|i| sink.check(i))?;
-                for item in items {
-                    sink.send(item).await?;
-                }
-                Ok(())
-            })
-        }))
+        // every item checked before any is queued; one wakeup of the writer per chunk
+        Ok(self.run(move |sink| Box::pin(async move { sink.send_many(items).await.map(drop) })))
     }
 
     /// Waits until every queued item is written.

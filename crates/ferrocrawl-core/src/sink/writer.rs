@@ -4,15 +4,17 @@
 //! item, whichever comes first (or at once on `flush`). A transient fault (connection lost,
 //! deadlock, server restarting) is retried with doubling waits for up to `retry_for`; after
 //! that, or on a permanent fault, the sink has failed: `send` and `flush` return the error,
-//! and nothing queued after it is written. The queue is bounded, so a slow target slows
-//! whoever sends (the crawl) and memory stays flat.
+//! and nothing queued after it is written. `queue` items at most are queued or being
+//! written (a semaphore of item permits, given back once written), so a slow target slows
+//! whoever sends (the crawl) and memory stays flat. Items travel in chunks: `send_many`
+//! wakes the writer once per chunk, not once per item.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -28,7 +30,7 @@ pub struct SinkOptions {
     pub batch_bytes: usize,
     /// Longest wait for a batch to fill after its first item.
     pub linger: Duration,
-    /// Items waiting to be written before `send` waits.
+    /// Items queued or being written before `send` waits.
     pub queue: usize,
     /// How long transient faults are retried before the sink fails.
     pub retry_for: Duration,
@@ -57,7 +59,7 @@ pub struct Progress {
 }
 
 enum Msg {
-    Item(Item),
+    Items(Vec<Item>),
     Flush,
 }
 
@@ -71,6 +73,9 @@ struct Shared {
     max_url: Option<usize>,
     /// (sequence number, file length after it) of written items not yet taken as marks.
     marks: Mutex<VecDeque<(u64, u64)>>,
+    /// One permit per item that may be queued or in a batch being written; closed when the
+    /// sink fails, so that waiting senders learn of it.
+    room: Semaphore,
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -110,7 +115,9 @@ impl Shared {
 
 pub struct Sink {
     shared: Arc<Shared>,
-    tx: Option<mpsc::Sender<Msg>>,
+    /// The semaphore's size: most items one message carries.
+    queue: usize,
+    tx: Option<mpsc::UnboundedSender<Msg>>,
     progress: watch::Receiver<Progress>,
     submitted: u64,
     /// A file sink's absolute path and its length when opened.
@@ -152,13 +159,30 @@ impl Sink {
             needs_url: backend.needs_url(),
             max_url: backend.max_url(),
             marks: Mutex::new(VecDeque::new()),
+            room: Semaphore::new(opts.queue.max(1)),
         });
-        let (tx, rx) = mpsc::channel(opts.queue.max(1));
+        let (tx, rx) = mpsc::unbounded_channel();
         let (progress_tx, progress) = watch::channel(Progress::default());
-        let writer =
-            Writer { backend, rx, shared: shared.clone(), progress: progress_tx, opts, notify, written: 0 };
+        let writer = Writer {
+            backend,
+            rx,
+            shared: shared.clone(),
+            progress: progress_tx,
+            opts,
+            notify,
+            written: 0,
+            carry: VecDeque::new(),
+        };
         let task = tokio::spawn(writer.run());
-        Ok(Sink { shared, tx: Some(tx), progress, submitted: 0, file, task: Some(task) })
+        Ok(Sink {
+            shared,
+            queue: opts.queue.max(1),
+            tx: Some(tx),
+            progress,
+            submitted: 0,
+            file,
+            task: Some(task),
+        })
     }
 
     /// The sink's URL, password removed.
@@ -174,15 +198,31 @@ impl Sink {
 
     /// Queues an item (waiting while the queue is full); returns its sequence number, 1 up.
     pub async fn send(&mut self, item: Item) -> Result<u64> {
-        self.check(&item)?;
-        let sent = match &self.tx {
-            Some(tx) => tx.send(Msg::Item(item)).await.is_ok(),
-            None => false,
-        };
-        if !sent {
-            return Err(self.failure().unwrap_or_else(|| self.shared.error("closed")));
+        self.send_many(vec![item]).await
+    }
+
+    /// Queues items in order, every one checked first (none is queued if one is refused);
+    /// returns the sequence number of the last.
+    pub async fn send_many(&mut self, mut items: Vec<Item>) -> Result<u64> {
+        items.iter().try_for_each(|i| self.check(i))?;
+        while !items.is_empty() {
+            // at most the whole semaphore at once, so that a long list is granted in parts
+            let rest = items.split_off(items.len().min(self.queue));
+            let chunk = std::mem::replace(&mut items, rest);
+            let n = chunk.len();
+            let permits = self.shared.room.acquire_many(n as u32).await;
+            let sent = match (&self.tx, permits) {
+                (Some(tx), Ok(permits)) => {
+                    permits.forget(); // the writer gives them back once the items are written
+                    tx.send(Msg::Items(chunk)).is_ok()
+                }
+                _ => false,
+            };
+            if !sent {
+                return Err(self.failure().unwrap_or_else(|| self.shared.error("closed")));
+            }
+            self.submitted += n as u64;
         }
-        self.submitted += 1;
         Ok(self.submitted)
     }
 
@@ -202,7 +242,7 @@ impl Sink {
     pub async fn flush(&mut self) -> Result<()> {
         if self.written() < self.submitted {
             if let Some(tx) = &self.tx {
-                let _ = tx.send(Msg::Flush).await;
+                let _ = tx.send(Msg::Flush);
             }
         }
         let target = self.submitted;
@@ -243,12 +283,14 @@ impl Sink {
 
 struct Writer {
     backend: Backend,
-    rx: mpsc::Receiver<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
     shared: Arc<Shared>,
     progress: watch::Sender<Progress>,
     opts: SinkOptions,
     notify: Option<Arc<Notify>>,
     written: u64,
+    /// Items received past the last batch's limits: the next batch starts with them.
+    carry: VecDeque<Item>,
 }
 
 impl Writer {
@@ -262,10 +304,12 @@ impl Writer {
             }
             if let Err(reason) = self.write(&batch).await {
                 *locked(&self.shared.failure) = Some(reason);
+                self.shared.room.close();
                 self.progress.send_modify(|p| p.failed = true);
                 self.wake();
                 break;
             }
+            self.shared.room.add_permits(batch.len());
             batch.clear();
         }
         self.rx.close();
@@ -275,8 +319,19 @@ impl Writer {
     /// Fills `batch` until a limit or a flush; false once every sender is gone.
     async fn collect(&mut self, batch: &mut Vec<Item>) -> bool {
         let mut bytes = 0;
-        let mut deadline = None;
-        while batch.len() < self.opts.batch_items && bytes < self.opts.batch_bytes {
+        // carried items have waited already: their batch goes out without a linger
+        let mut deadline = (!self.carry.is_empty()).then(Instant::now);
+        // a batch holding every permit cannot grow: no sender can add to it
+        let max_items = self.opts.batch_items.min(self.opts.queue.max(1));
+        loop {
+            while batch.len() < max_items && bytes < self.opts.batch_bytes {
+                let Some(item) = self.carry.pop_front() else { break };
+                bytes += item.approx_bytes();
+                batch.push(item);
+            }
+            if batch.len() >= max_items || bytes >= self.opts.batch_bytes {
+                return true;
+            }
             let msg = match deadline {
                 None => self.rx.recv().await,
                 Some(at) => tokio::select! {
@@ -287,14 +342,12 @@ impl Writer {
             match msg {
                 None => return false,
                 Some(Msg::Flush) => return true,
-                Some(Msg::Item(item)) => {
-                    bytes += item.approx_bytes();
-                    batch.push(item);
+                Some(Msg::Items(items)) => {
+                    self.carry.extend(items);
                     deadline.get_or_insert_with(|| Instant::now() + self.opts.linger);
                 }
             }
         }
-        true
     }
 
     async fn write(&mut self, batch: &[Item]) -> Result<(), String> {
