@@ -359,6 +359,7 @@ impl Client {
                 location: location.clone(),
                 reason,
             };
+            check_text(location.trim()).map_err(refuse)?;
             let next = url.join(location.trim()).map_err(|e| refuse(e.to_string()))?;
             check_scheme(&next).map_err(refuse)?;
             // RFC 9110 §15.4: 303 turns anything but HEAD into GET; browsers do the same
@@ -422,7 +423,9 @@ impl Client {
 
 fn prepare_url(spec: &RequestSpec) -> Result<Url> {
     let invalid = |reason: String| Error::InvalidUrl { url: spec.url.clone(), reason };
-    let mut url = Url::parse(spec.url.trim()).map_err(|e| invalid(e.to_string()))?;
+    let raw = spec.url.trim();
+    check_text(raw).map_err(invalid)?;
+    let mut url = Url::parse(raw).map_err(|e| invalid(e.to_string()))?;
     check_scheme(&url).map_err(invalid)?;
     if !spec.params.is_empty() {
         url.query_pairs_mut().extend_pairs(spec.params.iter());
@@ -440,11 +443,34 @@ fn push_cookie(buf: &mut String, pair: &str) {
     buf.push_str(pair);
 }
 
+/// A URL as given must not hold control characters: the WHATWG parser silently drops tab
+/// and newline anywhere, so `http://ex\r\nample.com/` would be fetched as another host
+/// (Python's http.client refuses them too).
+pub(crate) fn check_text(raw: &str) -> std::result::Result<(), String> {
+    match raw.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!("control character {c:?} in the URL")),
+        None => Ok(()),
+    }
+}
+
+/// http(s) with a host DNS can carry: labels of at most 63 octets, 253 in all (after IDNA).
 fn check_scheme(url: &Url) -> std::result::Result<(), String> {
-    match url.scheme() {
-        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        "http" | "https" => Err("no host".into()),
-        other => Err(format!("scheme {other:?} is not http or https")),
+    match (url.scheme(), url.host()) {
+        ("http" | "https", None | Some(url::Host::Domain(""))) => Err("no host".into()),
+        ("http" | "https", Some(url::Host::Domain(name))) => check_host_length(name),
+        ("http" | "https", Some(_)) => Ok(()),
+        (other, _) => Err(format!("scheme {other:?} is not http or https")),
+    }
+}
+
+fn check_host_length(name: &str) -> std::result::Result<(), String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.len() > 253 {
+        return Err(format!("host name of {} characters (DNS allows 253)", name.len()));
+    }
+    match name.split('.').find(|label| label.len() > 63) {
+        Some(label) => Err(format!("host label of {} characters (DNS allows 63)", label.len())),
+        None => Ok(()),
     }
 }
 
@@ -673,6 +699,28 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
+
+    #[test]
+    fn urls_with_control_characters_or_overlong_hosts_are_refused() {
+        let spec = |url: &str| RequestSpec::get(url);
+        for bad in ["http://ex\r\nample.com/", "http://h/a\r\nX-Injected: 1", "http://h/\ta", "http://h/\0"] {
+            let e = prepare_url(&spec(bad)).unwrap_err().to_string();
+            assert!(e.contains("control character"), "{bad:?}: {e}");
+        }
+        let label = format!("http://{}.example/", "a".repeat(64));
+        assert!(prepare_url(&spec(&label)).unwrap_err().to_string().contains("DNS allows 63"));
+        let name = format!("http://{}example/", format!("{}.", "a".repeat(60)).repeat(5));
+        assert!(prepare_url(&spec(&name)).unwrap_err().to_string().contains("DNS allows 253"));
+        for good in [
+            "  http://h/a  ",
+            "http://a.b.c/",
+            "http://[::1]:8/",
+            "http://127.0.0.1/",
+            "http://xn--bcher-kva.example./",
+        ] {
+            assert!(prepare_url(&spec(good)).is_ok(), "{good}");
+        }
+    }
     use crate::config::RetryPolicy;
     use crate::test_server::{closed_port, Reply, TestServer};
 

@@ -796,6 +796,9 @@ fn redirect(ctx: &Ctx, lease: &Lease, resp: Response, location: &str, elapsed: D
         found: Vec::new(),
         back_off: None,
     };
+    if let Err(reason) = crate::client::check_text(location.trim()) {
+        return fail(refuse(reason), resp);
+    }
     let target = match req.url.join(location.trim()) {
         Ok(t) if matches!(t.scheme(), "http" | "https") && t.has_host() => canonicalize(&t),
         Ok(t) => return fail(refuse(format!("scheme {:?} is not http or https", t.scheme())), resp),
