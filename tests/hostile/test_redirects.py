@@ -143,20 +143,19 @@ async def test_credentials_stay_behind_on_https_to_http_same_host_and_port(tmp_p
         assert not any(line.startswith(name) for line in lines_of(second)), (name, second)
 
 
-async def test_a_redirect_whose_body_is_an_endless_gzip_bomb_is_never_read(scripted):
-    """The 302 carries an endless chunked gzip stream (each chunk 1 MiB of zeros): a client
-    that read or decoded it would never reach the target, or would fail on max_body_size."""
-    sent_chunks: list[int] = []
+def endless_bomb_redirect(sent_chunks: list[int], cap: int = 20_000):
+    """A server whose /start is a 302 to /end carrying an endless chunked gzip stream (each
+    chunk 1 MiB of zeros; `cap` chunks = 20 GiB decoded); /end answers "landed". Appends to
+    `sent_chunks` how many chunks it wrote before the client hung up."""
     co = zlib.compressobj(9, zlib.DEFLATED, 31)
     block = co.compress(bytes(1 << 20)) + co.flush(zlib.Z_SYNC_FLUSH)
-    cap = 20_000  # 20 GiB decoded: never reached unless the client reads it all
 
     async def script(conn: Conn) -> None:
         head = await conn.read_head()
         if head is None:
             return
         if not head.startswith(b"GET /start "):
-            conn.write(response(body=b"landed"))
+            conn.write(response(body=b"landed", headers=[("Content-Type", "text/html")]))
             await conn.drain()
             return
         conn.write(
@@ -172,7 +171,14 @@ async def test_a_redirect_whose_body_is_an_endless_gzip_bomb_is_never_read(scrip
         finally:
             sent_chunks.append(n)
 
-    srv = scripted(script)
+    return script
+
+
+async def test_a_redirect_whose_body_is_an_endless_gzip_bomb_is_never_read(scripted):
+    """A client that read or decoded the 302's body would never reach the target, or would
+    fail on max_body_size."""
+    sent_chunks: list[int] = []
+    srv = scripted(endless_bomb_redirect(sent_chunks))
     async with ferrocrawl.ClientSession(
         timeout=ClientTimeout(total=10), max_body_size=1 << 20
     ) as s:
@@ -182,4 +188,22 @@ async def test_a_redirect_whose_body_is_an_endless_gzip_bomb_is_never_read(scrip
         assert time.monotonic() - t0 < 3
     assert [h.status for h in r.history] == [302]
     assert await srv.wait(lambda: bool(sent_chunks)), "the redirect's connection stayed open"
-    assert sent_chunks[0] < cap
+    assert sent_chunks[0] < 20_000
+
+
+async def test_a_crawled_redirect_whose_body_is_a_bomb_is_never_read(scripted):
+    """The crawl follows hops through its frontier (allow_redirects=False underneath): the
+    302's body is dropped unread, and the target is still crawled."""
+    sent_chunks: list[int] = []
+    srv = scripted(endless_bomb_redirect(sent_chunks))
+    t0 = time.monotonic()
+    pages = [
+        p
+        async for p in ferrocrawl.crawl(
+            srv.url("/start"), robots=False, timeout=ClientTimeout(total=10)
+        )
+    ]
+    assert time.monotonic() - t0 < 5
+    assert [(p.url.rsplit("/", 1)[1], p.status, p.error) for p in pages] == [("end", 200, None)]
+    assert await srv.wait(lambda: bool(sent_chunks)), "the redirect's connection stayed open"
+    assert sent_chunks[0] < 20_000

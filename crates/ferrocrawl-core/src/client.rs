@@ -302,7 +302,12 @@ impl Client {
         let limit = spec.max_body_size.unwrap_or(self.shared.config.max_body_size);
         // Redirects never turn HEAD into another method, so the final hop is HEAD iff the first was.
         let is_head = req.method == Method::HEAD;
-        let body = read_body(resp, &head, limit, is_head, &req.timeouts).await?;
+        let body =
+            if spec.skip_redirect_body && is_redirect(head.status) && head.headers.contains_key(LOCATION) {
+                Bytes::new() // dropped unread: the connection is closed, not reused
+            } else {
+                read_body(resp, &head, limit, is_head, &req.timeouts).await?
+            };
         drop(permits);
         Ok(Response { head, body, history, attempts: 1 })
     }
@@ -337,16 +342,7 @@ impl Client {
 
             let status = resp.status();
             let location = resp.headers().get(LOCATION).cloned();
-            // The statuses that mean "go there" (like reqwest and aiohttp): a Location on a
-            // 300, 304 or 305 is not followed.
-            let redirect = matches!(
-                status,
-                StatusCode::MOVED_PERMANENTLY
-                    | StatusCode::FOUND
-                    | StatusCode::SEE_OTHER
-                    | StatusCode::TEMPORARY_REDIRECT
-                    | StatusCode::PERMANENT_REDIRECT
-            );
+            let redirect = is_redirect(status);
             let (true, Some(location)) = (spec.allow_redirects && redirect, location) else {
                 return Ok((resp, history, permits));
             };
@@ -441,6 +437,19 @@ fn push_cookie(buf: &mut String, pair: &str) {
         buf.push_str("; ");
     }
     buf.push_str(pair);
+}
+
+/// The statuses that mean "go there" (like reqwest and aiohttp): a Location on a 300, 304 or
+/// 305 is not followed.
+pub(crate) fn is_redirect(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    )
 }
 
 /// A URL as given must not hold control characters: the WHATWG parser silently drops tab

@@ -30,6 +30,10 @@ pub struct RequestSpec {
     pub max_redirects: Option<usize>,
     pub raise_for_status: Option<bool>,
     pub max_body_size: Option<u64>,
+    /// With `allow_redirects=false`, a redirect comes back without its body (never read, never
+    /// decoded): the crawl follows hops itself and has no use for it, and a 3xx body can be a
+    /// decompression bomb like any other.
+    pub skip_redirect_body: bool,
 }
 
 impl RequestSpec {
@@ -48,6 +52,7 @@ impl RequestSpec {
             max_redirects: None,
             raise_for_status: None,
             max_body_size: None,
+            skip_redirect_body: false,
         }
     }
 

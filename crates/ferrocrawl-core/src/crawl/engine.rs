@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use reqwest::header::LOCATION;
-use reqwest::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use url::Url;
@@ -32,6 +31,7 @@ use super::page::Page;
 use super::robots::{RobotsCache, RobotsStatus};
 use super::sitemap::{self, SitemapLimits};
 use super::stats::{Snapshot, Stats};
+use crate::client::is_redirect;
 use crate::config::RetryPolicy;
 use crate::html::{extract_links, Document, LinkResolver};
 use crate::sink::{crawl_columns, mark_key, Item, Sink, SinkOptions, Sinks};
@@ -732,6 +732,7 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
     let req = &lease.req;
     let mut spec = RequestSpec::get(req.url.as_str());
     spec.allow_redirects = false;
+    spec.skip_redirect_body = true; // hops are queued; their bodies are never read
     if let Some(referer) = &req.referer {
         spec.headers.push(("Referer".to_owned(), referer.clone()));
     }
@@ -776,10 +777,6 @@ async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
         Stats::bump(&ctx.stats.filtered);
     }
     Fetched::Page { page: analysed.page, found: analysed.found, back_off }
-}
-
-fn is_redirect(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// A redirect hop becomes a queued request of its own (policy-checked and deduplicated like
