@@ -185,7 +185,7 @@ class ClientTimeout:
     `None` means no such deadline. `connect` and `sock_connect` are the same deadline here.
 
     `total` covers one attempt: the wait for a connection slot, connect, redirects and the
-    body, as in aiohttp. A session without `timeout=` has `total=300`.
+    body, as in aiohttp. A session without `timeout=` has `total=300, sock_connect=30`.
     """
 
     total: float | None
@@ -352,7 +352,8 @@ class ClientSession:
 
     - `headers`: sent with every request.
     - `cookies`: put in the session's jar.
-    - `timeout`: a `ClientTimeout`, or a number of seconds (`total`); default `total=300`.
+    - `timeout`: a `ClientTimeout`, or a number of seconds (`total`); default `total=300`,
+      `sock_connect=30`.
     - `limit`: requests in flight on the session (100).
     - `limit_per_host`: requests in flight on one host (no limit by default).
     - `proxy`: `http://`, `https://`, `socks5://` or `socks5h://` URL.

@@ -19,8 +19,9 @@ impl Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        // aiohttp's default: 5 minutes in total, no separate connect/read deadline.
-        Timeouts { total: Some(Duration::from_secs(300)), connect: None, read: None }
+        // aiohttp's default (3.10 on): 5 minutes in total, 30 s to connect, so a silent host
+        // (a black-holed SYN, a TLS server that never answers) frees its slot long before.
+        Timeouts { total: Some(Duration::from_secs(300)), connect: Some(Duration::from_secs(30)), read: None }
     }
 }
 
@@ -123,5 +124,18 @@ impl Default for ClientConfig {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             raise_for_status: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_deadline_is_bounded() {
+        // no "None = wait forever" for a session that says nothing: 300 s in all, 30 s to
+        // connect (the read deadline is left to `total`, as in aiohttp)
+        let t = Timeouts::default();
+        assert_eq!((t.total, t.connect), (Some(Duration::from_secs(300)), Some(Duration::from_secs(30))));
     }
 }
