@@ -187,20 +187,32 @@ pub fn start<F: Frontier>(
         item_seq: HashMap::new(),
         held: VecDeque::new(),
         marks: Vec::new(),
+        closing: None,
         rate_next: Instant::now(),
         stopping: false,
         closed: false,
     };
     let run = async move {
         let mut driver = driver;
-        if let Err(e) = driver.run(start).await {
-            *fatal.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
-            driver.pages = None;
-            driver.permits.clear();
-            // Dropping the set aborts the tasks and drops finished outputs with their page
-            // slots, so the channel closes and the consumer learns of the error.
-            driver.tasks = JoinSet::new();
-            driver.drain_commands().await;
+        let outcome = driver.run(start).await;
+        let closing = driver.closing.take();
+        let (_, closed) = mpsc::unbounded_channel();
+        let mut commands = std::mem::replace(&mut driver.commands, closed);
+        // Everything else goes first: the tasks are aborted (finished outputs drop their page
+        // slots, so the channel closes and the consumer learns of the end or the error), and
+        // the state is released (its file lock) before the consumer hears back, so the same
+        // state can be opened again at once.
+        drop(driver);
+        match outcome {
+            Ok(()) => {
+                if let Some((reply, result)) = closing {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                *fatal.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                drain_commands(&mut commands).await;
+            }
         }
     };
     (handle, run)
@@ -230,6 +242,8 @@ struct Driver<F> {
     held: VecDeque<(u64, u64)>,
     /// File sink lengths to record with the next acks.
     marks: Vec<(String, u64)>,
+    /// The consumer's `Close`, with its answer, sent once the driver is dropped.
+    closing: Option<(oneshot::Sender<Result<()>>, Result<()>)>,
     rate_next: Instant,
     /// Pages produced, by this run and any earlier run of the same state.
     produced: u64,
@@ -276,13 +290,14 @@ impl<F: Frontier> Driver<F> {
                 command = self.commands.recv() => match command {
                     Some(Command::Close(reply)) => {
                         // Every item written first: the last pages' acks wait for them.
+                        // Every step runs and the first error is the answer, so the consumer
+                        // always hears why.
                         let sunk = self.sinks.close().await;
-                        if sunk.is_ok() {
-                            self.release_held()?;
-                        }
-                        self.flush_acks().await?;
+                        let released = if sunk.is_ok() { self.release_held() } else { Ok(()) };
+                        let acked = self.flush_acks().await;
                         let flushed = self.frontier.flush().await;
-                        let _ = reply.send(sunk.and(flushed));
+                        // answered once the driver (and the state's lock) is gone: see start()
+                        self.closing = Some((reply, sunk.and(released).and(acked).and(flushed)));
                         return Ok(());
                     }
                     Some(command) => self.command(command).await?,
@@ -681,14 +696,14 @@ impl<F: Frontier> Driver<F> {
         stats.queued.store(counts.queued as u64, std::sync::atomic::Ordering::Relaxed);
         stats.in_flight.store(self.fetching as u64, std::sync::atomic::Ordering::Relaxed);
     }
+}
 
-    /// After a fatal error: answer the consumer's last commands, then end.
-    async fn drain_commands(&mut self) {
-        while let Some(command) = self.commands.recv().await {
-            if let Command::Close(reply) = command {
-                let _ = reply.send(Ok(()));
-                return;
-            }
+/// After a fatal error: answer the consumer's last commands, then end.
+async fn drain_commands(commands: &mut mpsc::UnboundedReceiver<Command>) {
+    while let Some(command) = commands.recv().await {
+        if let Command::Close(reply) = command {
+            let _ = reply.send(Ok(()));
+            return;
         }
     }
 }
