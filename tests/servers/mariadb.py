@@ -37,7 +37,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .net import HOST
+from .net import HOST, closed_port, server_binary
+
+# what brings the binaries (make system-deps installs it)
+PACKAGES = "mariadb-server-core mariadb-client-core"
 
 MARIADBD = "mariadbd"
 INSTALL_DB = "mariadb-install-db"
@@ -91,24 +94,6 @@ def _scratch_root() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    # mariadbd binds its own port: a kernel-chosen port, released; start() retries with another
-    # one if something took it in between
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _require(binary: str) -> str:
-    path = shutil.which(binary) or shutil.which(binary, path="/usr/bin:/usr/sbin")
-    if path is None:
-        raise RuntimeError(
-            f"{binary} not found: apt-get install mariadb-server-core mariadb-client-core"
-            " (make system-deps)"
-        )
-    return path
-
-
 def _as_root() -> list[str]:
     # mariadbd refuses to run as root unless told so; as another user it runs as that user
     return ["--user=root"] if os.geteuid() == 0 else []
@@ -132,7 +117,7 @@ def _initialised_template(timeout: float) -> Path:
     if host and host not in ("localhost", "127.0.0.1", "::1") and "'" not in host:
         sql += f"DROP USER IF EXISTS 'root'@'{host}';\n"
     init.write_text(sql)
-    cmd = [_require(INSTALL_DB), "--no-defaults", f"--datadir={data}"]
+    cmd = [server_binary(INSTALL_DB, PACKAGES), "--no-defaults", f"--datadir={data}"]
     cmd += ["--auth-root-authentication-method=normal", "--skip-test-db"]
     cmd += [f"--extra-file={init}", *_as_root(), *ENGINE_OPTIONS]
     try:
@@ -174,8 +159,8 @@ class MariaDBServer:
     directory."""
 
     def __init__(self, *, timeout: float = 30.0) -> None:
-        self.server_bin = _require(MARIADBD)
-        self.client_bin = _require(CLIENT)
+        self.server_bin = server_binary(MARIADBD, PACKAGES)
+        self.client_bin = server_binary(CLIENT, PACKAGES)
         self.timeout = timeout
         self.dir = Path(tempfile.mkdtemp(prefix="ferrocrawl-mariadb-", dir=_scratch_root()))
         self.data_dir = self.dir / "data"
@@ -209,7 +194,9 @@ class MariaDBServer:
 
     def _start_on_a_free_port(self) -> None:
         for attempt in range(3):
-            self.port = _free_port()
+            # a port the kernel chose, released: the server binds it itself, and a start
+            # that finds it taken in between tries another
+            self.port = closed_port()
             try:
                 self.start()
                 return

@@ -1,7 +1,9 @@
-"""Loopback sockets and readiness checks. Everything binds 127.0.0.1; nothing else is reachable."""
+"""Loopback sockets, readiness checks and the server binaries the tests start. Everything binds
+127.0.0.1; nothing else is reachable."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import time
@@ -64,3 +66,12 @@ def wait_serving(
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"{name} not ready after {timeout}s")
+
+
+def server_binary(binary: str, packages: str) -> str:
+    """The path of a Debian server binary (also looked up in /usr/sbin, off a user's PATH);
+    missing, an error naming the `packages` that bring it."""
+    path = shutil.which(binary) or shutil.which(binary, path="/usr/bin:/usr/sbin")
+    if path is None:
+        raise RuntimeError(f"{binary} not found: apt-get install {packages} (make system-deps)")
+    return path

@@ -26,25 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from .net import HOST
+from .net import HOST, closed_port, server_binary
+
+# what brings the binaries (make system-deps installs it)
+PACKAGES = "redis-server"
 
 REDIS_SERVER = "redis-server"
 REDIS_CLI = "redis-cli"
-
-
-def _free_port() -> int:
-    # redis-server binds its own port (no fd passing): a kernel-chosen port, released; start()
-    # retries with another one if something took it in between
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _require(binary: str) -> str:
-    path = shutil.which(binary) or shutil.which(binary, path="/usr/bin:/usr/sbin")
-    if path is None:
-        raise RuntimeError(f"{binary} not found: apt-get install redis-server (make system-deps)")
-    return path
 
 
 class RedisServer:
@@ -59,8 +47,8 @@ class RedisServer:
         timeout: float = 15.0,
         data_dir: Path | None = None,
     ) -> None:
-        self.server_bin = _require(REDIS_SERVER)
-        self.cli_bin = _require(REDIS_CLI)
+        self.server_bin = server_binary(REDIS_SERVER, PACKAGES)
+        self.cli_bin = server_binary(REDIS_CLI, PACKAGES)
         self.appendonly = appendonly
         self.cluster = cluster
         self.timeout = timeout
@@ -114,8 +102,10 @@ class RedisServer:
 
     def _start_on_a_free_port(self) -> None:
         for attempt in range(3):
-            self.port = _free_port()
-            self.bus_port = _free_port() if self.cluster else 0
+            # a port the kernel chose, released: the server binds it itself, and a start
+            # that finds it taken in between tries another
+            self.port = closed_port()
+            self.bus_port = closed_port() if self.cluster else 0
             try:
                 self.start()
                 return

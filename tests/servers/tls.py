@@ -63,7 +63,9 @@ def _ca(name: str):  # type: ignore[no-untyped-def]
     return key, cert
 
 
-def make_certs(folder: Path) -> Certs:
+def make_certs(folder: Path, *, expired: bool = False) -> Certs:
+    """A test CA, a leaf for 127.0.0.1/localhost it signed (valid for 30 days, or, with
+    `expired`, one that expired yesterday) and an unrelated CA, as PEM files in `folder`."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -79,8 +81,8 @@ def make_certs(folder: Path) -> Certs:
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(now - dt.timedelta(days=30 if expired else 1))
+        .not_valid_after(now + dt.timedelta(days=-1 if expired else 30))
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost")]

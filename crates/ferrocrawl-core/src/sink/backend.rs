@@ -30,12 +30,22 @@ impl Fault {
     }
 }
 
-/// Rows in the next multi-row statement: the largest power of two that fits what is left,
-/// 256 rows and `max_params` placeholders. Each distinct row count is a statement to prepare
-/// (MySQL also describes it, parameter by parameter); a handful of sizes keeps them cached.
-pub fn rows_per_statement(left: usize, columns: usize, max_params: usize) -> usize {
-    let n = left.min(256).min((max_params / columns.max(1)).max(1));
-    1 << n.max(1).ilog2()
+/// A batch cut into the rows of multi-row statements: each chunk is the largest power of two
+/// that fits what is left, 256 rows and `max_params` placeholders. Each distinct row count is
+/// a statement to prepare (MySQL also describes it, parameter by parameter); a handful of
+/// sizes keeps them all cached.
+pub fn statement_chunks<T>(batch: &[T], columns: usize, max_params: usize) -> impl Iterator<Item = &[T]> {
+    let most = 256.min((max_params / columns.max(1)).max(1));
+    let mut rest = batch;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = 1 << rest.len().min(most).ilog2();
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    })
 }
 
 /// An SQL identifier in double quotes (SQLite, standard SQL).
@@ -147,20 +157,17 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 
 #[cfg(test)]
 mod tests {
-    use super::rows_per_statement;
+    use super::statement_chunks;
 
     #[test]
     fn statements_take_powers_of_two_within_the_parameter_limit() {
-        assert_eq!(rows_per_statement(300, 5, 65_535), 256);
-        assert_eq!(rows_per_statement(44, 5, 65_535), 32);
-        assert_eq!(rows_per_statement(1, 5, 65_535), 1);
-        assert_eq!(rows_per_statement(500, 200, 32_766), 128); // 32 766 / 200 = 163
-        let (mut left, mut sizes) = (500, Vec::new());
-        while left > 0 {
-            let n = rows_per_statement(left, 5, 65_535);
-            sizes.push(n);
-            left -= n;
-        }
-        assert_eq!(sizes, [256, 128, 64, 32, 16, 4]);
+        let sizes = |n: usize, columns, max| -> Vec<usize> {
+            statement_chunks(&vec![0; n], columns, max).map(<[i32]>::len).collect()
+        };
+        assert_eq!(sizes(500, 5, 65_535), [256, 128, 64, 32, 16, 4]);
+        assert_eq!(sizes(44, 5, 65_535), [32, 8, 4]);
+        assert_eq!(sizes(1, 5, 65_535), [1]);
+        assert_eq!(sizes(300, 200, 32_766)[0], 128); // 32 766 / 200 = 163
+        assert!(sizes(0, 5, 65_535).is_empty());
     }
 }

@@ -6,7 +6,7 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Value as Sql};
 
-use super::backend::{rows_per_statement, Fault};
+use super::backend::{statement_chunks, Fault};
 use super::item::{Cell, Item};
 use super::schema::{Column, ColumnType};
 
@@ -110,10 +110,7 @@ impl MysqlSink {
         }
         let row = format!("({})", vec!["?"; names.len()].join(", "));
         let mut conn = self.pool.get_conn().await.map_err(fault)?;
-        let mut rest = batch;
-        while !rest.is_empty() {
-            let (chunk, tail) = rest.split_at(rows_per_statement(rest.len(), names.len(), MAX_PARAMS));
-            rest = tail;
+        for chunk in statement_chunks(batch, names.len(), MAX_PARAMS) {
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES {} ON DUPLICATE KEY UPDATE {}",
                 ident(&self.table),

@@ -8,7 +8,7 @@ use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{params_from_iter, Connection, ErrorCode};
 use serde_json::Value;
 
-use super::backend::{quote, rows_per_statement, Fault};
+use super::backend::{quote, statement_chunks, Fault};
 use super::item::{Cell, Item};
 use super::schema::{Column, ColumnType};
 
@@ -115,10 +115,7 @@ impl SqliteSink {
         };
         let row = format!("({})", vec!["?"; names.len()].join(", "));
         let tx = self.conn.transaction().map_err(fault)?;
-        let mut rest = batch;
-        while !rest.is_empty() {
-            let (chunk, tail) = rest.split_at(rows_per_statement(rest.len(), names.len(), MAX_PARAMS));
-            rest = tail;
+        for chunk in statement_chunks(batch, names.len(), MAX_PARAMS) {
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES {} ON CONFLICT(\"url\") {conflict}",
                 quote(&self.table),

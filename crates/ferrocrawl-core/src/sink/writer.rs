@@ -164,6 +164,7 @@ impl Sink {
         let (tx, rx) = mpsc::unbounded_channel();
         let (progress_tx, progress) = watch::channel(Progress::default());
         let writer = Writer {
+            recheck: backend.needs_columns(),
             backend,
             rx,
             shared: shared.clone(),
@@ -291,6 +292,8 @@ struct Writer {
     written: u64,
     /// Items received past the last batch's limits: the next batch starts with them.
     carry: VecDeque<Item>,
+    /// The columns were unknown when the sink opened, so items were sent unchecked.
+    recheck: bool,
 }
 
 impl Writer {
@@ -356,12 +359,15 @@ impl Writer {
             self.retrying(Step::Create(&columns)).await?;
             *locked(&self.shared.columns) = self.backend.columns().map(<[String]>::to_vec);
         }
-        // Items queued before the table was made from the first ones may not fit it.
-        for item in batch {
-            self.shared.check(item).map_err(|e| match e {
-                Error::Sink { reason, .. } => reason,
-                e => e.to_string(),
-            })?;
+        // Items queued before the table was made from the first ones may not fit it (items
+        // sent once the columns were known were checked by `send`).
+        if self.recheck {
+            for item in batch {
+                self.shared.check(item).map_err(|e| match e {
+                    Error::Sink { reason, .. } => reason,
+                    e => e.to_string(),
+                })?;
+            }
         }
         let ends = self.retrying(Step::Write(batch)).await?;
         let first = self.written + 1;
