@@ -1,13 +1,16 @@
 //! Which URLs a crawl may fetch. Checked for every link, every redirect hop and every URL
 //! added from Python, so no path around it exists.
 
+use std::collections::HashSet;
+
 pub use regex::Regex;
 use url::Url;
 
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
-    /// Hosts (and their subdomains) the crawl stays on; empty: any host.
-    pub allowed_domains: Vec<String>,
+    /// Hosts (and their subdomains) the crawl stays on, lower case; empty: any host.
+    /// A set: a crawl seeded with 10 000 sites checks each link in a few lookups.
+    pub allowed_domains: HashSet<String>,
     /// A URL must match one of these, if any are given.
     pub allow: Vec<Regex>,
     /// A URL matching one of these is never fetched.
@@ -58,12 +61,17 @@ impl Policy {
             return true;
         }
         let Some(host) = url.host_str() else { return false };
-        let host = host.trim_end_matches('.');
-        self.allowed_domains.iter().any(|d| {
-            host.len() >= d.len()
-                && host.as_bytes()[host.len() - d.len()..].eq_ignore_ascii_case(d.as_bytes())
-                && (host.len() == d.len() || host.as_bytes()[host.len() - d.len() - 1] == b'.')
-        })
+        // The URL parser lower-cases host names; the host, then each parent domain.
+        let mut host = host.trim_end_matches('.');
+        loop {
+            if self.allowed_domains.contains(host) {
+                return true;
+            }
+            match host.split_once('.') {
+                Some((_, parent)) => host = parent,
+                None => return false,
+            }
+        }
     }
 }
 
@@ -93,7 +101,7 @@ mod tests {
 
     #[test]
     fn domains_match_host_and_subdomains_on_any_port() {
-        let p = Policy { allowed_domains: vec!["example.com".into()], ..Policy::default() };
+        let p = Policy { allowed_domains: HashSet::from(["example.com".into()]), ..Policy::default() };
         assert!(p.is_onsite(&url("http://example.com/")));
         assert!(p.is_onsite(&url("https://a.b.example.com:8443/")));
         assert!(p.is_onsite(&url("http://EXAMPLE.com./x")));
