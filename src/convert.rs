@@ -10,6 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 
 use ferrocrawl_core::config::{Timeouts, Tls};
+use ferrocrawl_core::netguard::{self, NetGuard};
 use ferrocrawl_core::reqwest::Method;
 use ferrocrawl_core::tls::{TlsContext, TlsVersion};
 use ferrocrawl_core::{RequestBody, RequestSpec};
@@ -161,6 +162,26 @@ pub fn methods(obj: &Bound<'_, PyAny>) -> Result<Vec<Method>, ferrocrawl_core::E
         out.push(method);
     }
     Ok(out)
+}
+
+/// `block_private_networks=` and `allowed_networks=` (CIDR strings, or bare addresses).
+pub fn net_guard(block: bool, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<Option<NetGuard>> {
+    let allowed = allowed.filter(|o| !o.is_none());
+    if !block {
+        if allowed.is_some() {
+            return Err(PyValueError::new_err("allowed_networks= goes with block_private_networks=True"));
+        }
+        return Ok(None);
+    }
+    let mut allow = Vec::new();
+    for item in allowed.map(PyAnyMethods::try_iter).transpose()?.into_iter().flatten() {
+        let text: String = item?.extract()?;
+        allow.push(
+            netguard::parse_network(&text)
+                .map_err(|e| PyValueError::new_err(format!("allowed_networks: {e}")))?,
+        );
+    }
+    Ok(Some(NetGuard { allow }))
 }
 
 fn text(obj: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -17,6 +17,7 @@ pub struct Classes {
     pub timeout: Py<PyType>,
     pub connection: Py<PyType>,
     pub connect: Py<PyType>,
+    pub blocked: Py<PyType>,
     pub tls: Py<PyType>,
     pub protocol: Py<PyType>,
     pub redirect: Py<PyType>,
@@ -68,6 +69,7 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
         vec![r(), py.get_type::<PyConnectionError>().into_any()],
     )?;
     let c = || connection.bind(py).clone().into_any();
+    let connect = new("ConnectError", "Could not connect (refused, unreachable, DNS).", vec![c()])?;
     let redirect = new(
         "RedirectError",
         "A redirect was refused (bad Location, or a scheme other than http/https).",
@@ -96,7 +98,12 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
             vec![r(), py.get_type::<PyValueError>().into_any()],
         )?,
         timeout: new("RequestTimeout", "A deadline ran out (total, connect or read).", timeout_bases)?,
-        connect: new("ConnectError", "Could not connect (refused, unreachable, DNS).", vec![c()])?,
+        blocked: new(
+            "BlockedAddressError",
+            "block_private_networks=True refused the address a URL, redirect or DNS answer leads to.",
+            vec![connect.bind(py).clone().into_any()],
+        )?,
+        connect,
         tls: new("TLSError", "The TLS handshake failed, e.g. an untrusted certificate.", vec![c()])?,
         protocol: new("ProtocolError", "The server broke the connection or spoke invalid HTTP.", vec![c()])?,
         too_many_redirects: new(
@@ -159,6 +166,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &c.timeout,
         &c.connection,
         &c.connect,
+        &c.blocked,
         &c.tls,
         &c.protocol,
         &c.redirect,
@@ -209,6 +217,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::InvalidUrl { .. } => &c.invalid_url,
         Error::Timeout { .. } => &c.timeout,
         Error::Connect { .. } => &c.connect,
+        Error::Blocked { .. } => &c.blocked,
         Error::Tls { .. } => &c.tls,
         Error::Protocol { .. } => &c.protocol,
         Error::TooManyRedirects { .. } => &c.too_many_redirects,

@@ -110,8 +110,8 @@ impl ClientSession {
     #[pyo3(signature = (
         *, headers=None, cookies=None, timeout=None, limit=100, limit_per_host=None, proxy=None,
         ssl=None, verify_ssl=None, max_redirects=10, retries=0, retry_backoff=0.5,
-        retry_methods=None, max_body_size=100*1024*1024, http2=false, user_agent=None,
-        raise_for_status=false,
+        retry_methods=None, max_body_size=100*1024*1024, max_headers=100, http2=false, user_agent=None,
+        raise_for_status=false, block_private_networks=false, allowed_networks=None,
     ))]
     fn new(
         py: Python<'_>,
@@ -128,9 +128,12 @@ impl ClientSession {
         retry_backoff: f64,
         retry_methods: Option<&Bound<'_, PyAny>>,
         max_body_size: u64,
+        max_headers: usize,
         http2: bool,
         user_agent: Option<String>,
         raise_for_status: bool,
+        block_private_networks: bool,
+        allowed_networks: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut config = ClientConfig::default();
         if let Some(h) = headers {
@@ -158,11 +161,16 @@ impl ClientSession {
             config.retry.methods = convert::methods(methods).map_err(|e| errors::to_py(py, e))?;
         }
         config.max_body_size = max_body_size;
+        if max_headers == 0 {
+            return Err(PyValueError::new_err("max_headers must be at least 1"));
+        }
+        config.max_headers = max_headers;
         config.http2 = http2;
         if let Some(ua) = user_agent {
             config.user_agent = ua;
         }
         config.raise_for_status = raise_for_status;
+        config.net_guard = convert::net_guard(block_private_networks, allowed_networks)?;
         let client = build_client(py, &config)?;
         Ok(ClientSession { config, client: Mutex::new(Some((runtime::generation(), client))) })
     }

@@ -20,6 +20,7 @@ from . import _ferrocrawl
 from ._crawl import Crawler, crawl
 from ._default import delete, get, head, options, patch, post, put, request
 from ._ferrocrawl import (
+    BlockedAddressError,
     BodyTooLarge,
     CannotDropElementWithoutParent,
     CannotRemoveElementWithoutParent,
@@ -77,6 +78,7 @@ _os.register_at_fork(after_in_child=_ferrocrawl._after_fork_in_child)
 _atexit.register(shutdown)
 
 __all__ = [
+    "BlockedAddressError",
     "BodyTooLarge",
     "CannotDropElementWithoutParent",
     "CannotRemoveElementWithoutParent",

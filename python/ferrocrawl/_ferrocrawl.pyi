@@ -19,6 +19,7 @@ __version__: str
 """The package version, e.g. `"0.1.0"`."""
 
 __all__ = [
+    "BlockedAddressError",
     "BodyTooLarge",
     "CannotDropElementWithoutParent",
     "CannotRemoveElementWithoutParent",
@@ -89,6 +90,10 @@ class ClientConnectionError(FerrocrawlError, ConnectionError):
 
 class ConnectError(ClientConnectionError):
     """Could not connect (refused, unreachable, DNS)."""
+
+class BlockedAddressError(ConnectError):
+    """`block_private_networks=True` refused the address a URL, a redirect or a DNS answer
+    leads to (loopback, private, link-local...); nothing was sent to it."""
 
 class TLSError(ClientConnectionError):
     """The TLS handshake failed, e.g. an untrusted certificate."""
@@ -366,9 +371,15 @@ class ClientSession:
     - `retry_backoff`: first backoff in seconds, doubled per retry, with jitter (0.5).
     - `retry_methods`: the methods retried (default: the idempotent ones).
     - `max_body_size`: bytes of *decoded* body (100 MiB).
+    - `max_headers`: header lines in a response head (100); the head is also capped at
+      400 KiB. Past either: `ProtocolError`, at once.
     - `http2`: allow HTTP/2 (negotiated with ALPN over TLS).
     - `user_agent`: the `User-Agent` header.
     - `raise_for_status`: raise `HTTPStatusError` on 4xx/5xx.
+    - `block_private_networks`: connect only to public addresses: a URL, redirect or DNS
+      answer leading to loopback, a private or link-local network (cloud metadata) raises
+      `BlockedAddressError` before anything is sent (False). Not with a proxy.
+    - `allowed_networks`: networks let through anyway, e.g. `["10.1.0.0/16"]`.
 
     Raises:
         InvalidArgument: an option has a value ferrocrawl cannot use (e.g. an `SSLContext`
@@ -391,9 +402,12 @@ class ClientSession:
         retry_backoff: float = 0.5,
         retry_methods: Iterable[str] | None = None,
         max_body_size: int = ...,
+        max_headers: int = 100,
         http2: bool = False,
         user_agent: str | None = None,
         raise_for_status: bool = False,
+        block_private_networks: bool = False,
+        allowed_networks: Iterable[str] | None = None,
     ) -> ClientSession: ...
     def request(self, method: str, url: _StrOrURL, **kwargs: Any) -> Pending[Response]:
         """`await session.request("GET", url, ...)`: one request; resolves to a `Response`.
@@ -688,7 +702,7 @@ class Crawler:
     - `max_pages`: stop after this many pages (per worker with a Redis `frontier`).
     - `max_depth`: do not follow links deeper than this.
     - `allowed_domains`: hosts (and their subdomains) to stay on; default: the start URLs'
-      hosts.
+      hosts; an empty list: any host.
     - `allow`: regexes; a link is followed only if one matches its absolute URL.
     - `deny`: regexes; a link matching one is never followed.
     - `follow`: None: every `<a href>` / `<area href>`; False: no link; a CSS or `xpath:`

@@ -9,105 +9,12 @@ When the engine is fixed, move the test into the test_*.py module named in its d
 
 from __future__ import annotations
 
-import asyncio
-import gzip
 import time
 
 import ferrocrawl
 import pytest
 
-from .scripted import Conn, answer, response
-
-# --- content codings (promote to test_bodies.py) ----------------------------------------------
-
-
-def stacked(times: int, data: bytes) -> bytes:
-    for _ in range(times):
-        data = gzip.compress(data)
-    return data
-
-
-async def test_six_stacked_gzip_codings_are_refused(scripted):
-    """`Content-Encoding: gzip, gzip, gzip, gzip, gzip, gzip`.
-
-    Now: 200 with the body still six times gzipped, no error. reqwest decodes only a
-    Content-Encoding value that is exactly one known coding, so a list is passed through
-    undecoded, and `max_body_size` counts the compressed bytes.
-    Expected: a clear error past a documented cap on stacked codings (curl has decoded at
-    most 5 since CVE-2022-32206), e.g. ProtocolError "6 content codings, at most 5 are decoded";
-    stacks up to the cap are decoded with every layer counted against max_body_size.
-    Fix: client.rs:486-501 (build_transport: turn reqwest's decoders off, as for downloads)
-    and client.rs:532 read_body (parse the coding list, refuse past the cap, decode the
-    stack in order, count decoded bytes); the cap goes with the other limits in config.rs.
-    """
-    body = stacked(6, b"hello")
-    coding = ", ".join(["gzip"] * 6)
-    srv = scripted(
-        lambda conn: answer(conn, response(headers=[("Content-Encoding", coding)], body=body))
-    )
-    async with ferrocrawl.ClientSession() as s:
-        with pytest.raises(ferrocrawl.FerrocrawlError) as ei:
-            await s.get(srv.url("/"))
-    assert "cod" in str(ei.value).lower()  # names the content codings
-
-
-async def test_two_stacked_gzip_codings_are_decoded(scripted):
-    """`Content-Encoding: gzip, gzip` in one line, and the same as two header lines.
-
-    Now: the one-line form comes back undecoded (twice gzipped); the two-line form is
-    decoded once and the Content-Encoding header removed, so the caller gets gzip bytes
-    labelled as plain: silently wrong data.
-    Expected: both decoded to b"hello" (RFC 9110 §8.4: codings listed in the order applied).
-    Fix: same place as the six-codings case (client.rs:532 read_body).
-    """
-    body = stacked(2, b"hello")
-    forms = [[("Content-Encoding", "gzip, gzip")], [("Content-Encoding", "gzip")] * 2]
-    for headers in forms:
-        srv = scripted(lambda conn, h=headers: answer(conn, response(headers=h, body=body)))
-        async with ferrocrawl.ClientSession() as s:
-            assert await (await s.get(srv.url("/"))).read() == b"hello", headers
-
-
-# --- stale keep-alive (promote to test_keepalive.py) ------------------------------------------
-
-
-async def test_a_get_on_a_stale_connection_is_retried_once(scripted):
-    """The server answers GET /first and keeps the connection; the next GET goes out on it and
-    the server closes the connection without answering (its idle timeout fired as the
-    request arrived: the classic stale keep-alive race, made deterministic).
-
-    Now: with the default retries=0, ProtocolError "connection closed before message
-    completed" (with retries>=1 the ordinary retry succeeds on a new connection).
-    Expected: as aiohttp (and urllib3 for a dropped pooled connection) do, an idempotent
-    request that failed on a *reused* connection before any byte of a response arrived is
-    sent once more on a fresh connection, whatever `retries` is; a POST never is
-    (test_keepalive.py::test_a_post_on_a_stale_connection_is_not_sent_again).
-    Fix: client.rs:146-170 fetch_inner (one extra attempt for that error when
-    `policy.allows(method)`), with the error recognised by type in client.rs map_reqwest_error
-    (hyper's `is_incomplete_message()` / `is_canceled()` on the source chain), not by text.
-    """
-
-    async def script(conn: Conn) -> None:
-        served = 0
-        while await conn.read_head() is not None:
-            if served == 1:
-                return  # close as the second request arrives
-            conn.write(response(body=b"ok%d" % conn.index))
-            await conn.drain()
-            served += 1
-
-    srv = scripted(script)
-    async with ferrocrawl.ClientSession() as s:  # retries=0, the default
-        assert await (await s.get(srv.url("/first"))).read() == b"ok1"
-        await asyncio.sleep(0.2)  # the connection is back in the pool: the next GET reuses it
-        assert await (await s.get(srv.url("/again"))).read() == b"ok2"
-    lines = [(i, h.split(b"\r\n", 1)[0]) for i, h in srv.requests]
-    assert lines == [
-        (1, b"GET /first HTTP/1.1"),
-        (1, b"GET /again HTTP/1.1"),
-        (2, b"GET /again HTTP/1.1"),  # once more, on a new connection, and only once
-    ]
-
+from .scripted import Conn, response
 
 # --- HTML (promote to test_html.py) -----------------------------------------------------------
 

@@ -4,6 +4,7 @@ body, and brotli / zstd / deflate / gzip bombs, with the resident set measured a
 from __future__ import annotations
 
 import functools
+import gzip
 import time
 import zlib
 
@@ -125,3 +126,35 @@ async def test_compression_bomb_stops_at_max_body_size_with_bounded_memory(scrip
     print(f"{codec}: {took:.3f}s, RSS peak +{grew:.1f} MiB, after +{kept:.1f} MiB")
     assert grew < 16, f"RSS grew by {grew:.1f} MiB decoding a {codec} bomb"
     assert kept < 16
+
+
+def stacked(times: int, data: bytes) -> bytes:
+    for _ in range(times):
+        data = gzip.compress(data)
+    return data
+
+
+async def test_six_stacked_gzip_codings_are_refused(scripted):
+    """`Content-Encoding: gzip, gzip, gzip, gzip, gzip, gzip`: past the cap of 5 stacked
+    codings (curl's since CVE-2022-32206), a ProtocolError naming them."""
+    body = stacked(6, b"hello")
+    coding = ", ".join(["gzip"] * 6)
+    srv = scripted(
+        lambda conn: answer(conn, response(headers=[("Content-Encoding", coding)], body=body))
+    )
+    async with ferrocrawl.ClientSession() as s:
+        with pytest.raises(ferrocrawl.FerrocrawlError) as ei:
+            await s.get(srv.url("/"))
+    assert "cod" in str(ei.value).lower()  # names the content codings
+
+
+async def test_two_stacked_gzip_codings_are_decoded(scripted):
+    """`Content-Encoding: gzip, gzip` in one line, and the same as two header lines: both
+    decoded to b"hello" (RFC 9110 §8.4: codings listed in the order applied). reqwest's own
+    decoder passed the first through undecoded and decoded the second only once."""
+    body = stacked(2, b"hello")
+    forms = [[("Content-Encoding", "gzip, gzip")], [("Content-Encoding", "gzip")] * 2]
+    for headers in forms:
+        srv = scripted(lambda conn, h=headers: answer(conn, response(headers=h, body=body)))
+        async with ferrocrawl.ClientSession() as s:
+            assert await (await s.get(srv.url("/"))).read() == b"hello", headers

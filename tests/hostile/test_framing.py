@@ -74,7 +74,18 @@ async def assert_protocol_error(url: str) -> ferrocrawl.ProtocolError:
 async def test_header_flood_is_refused_fast(scripted, case):
     srv = scripted(lambda conn: answer(conn, HEADER_FLOODS[case]))
     e = await assert_protocol_error(srv.url("/"))
-    assert "too large" in str(e)
+    assert "too large" in str(e) and "max_headers=" in str(e)  # names the limits
+
+
+async def test_max_headers_sets_the_header_line_limit(scripted):
+    head = response(headers=[(f"X-H{i}", "v") for i in range(150)], body=b"ok")
+    srv = scripted(lambda conn: answer(conn, head))
+    e = await assert_protocol_error(srv.url("/"))
+    assert "max_headers=" in str(e)
+    async with ferrocrawl.ClientSession(max_headers=200) as s:
+        assert await (await s.get(srv.url("/"))).read() == b"ok"
+    with pytest.raises(ValueError, match="max_headers"):
+        ferrocrawl.ClientSession(max_headers=0)
 
 
 async def test_endless_header_lines_are_refused_fast(scripted):

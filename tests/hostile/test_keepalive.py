@@ -1,5 +1,6 @@
 """Kept-alive connections the server drops: closed while idle (the next request opens a new
-one), or closed as a request arrives on it (a POST is never sent a second time)."""
+one), or closed as a request arrives on it (a GET is sent once more on a new connection, a
+POST is never sent a second time)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,18 @@ async def test_a_post_on_a_stale_connection_is_not_sent_again(scripted, retries)
     posts = [line for _, line in request_lines(srv) if line.startswith(b"POST")]
     assert posts == [b"POST /order HTTP/1.1"], request_lines(srv)
     assert request_lines(srv)[:2] == [(1, b"GET /first HTTP/1.1"), (1, b"POST /order HTTP/1.1")]
+
+
+async def test_a_get_on_a_stale_connection_is_retried_once(scripted):
+    """The stale keep-alive race made deterministic: with retries=0 (the default) the GET is
+    sent once more on a new connection, as aiohttp and urllib3 do, and only once."""
+    srv = scripted(closes_on_the_second_request())
+    async with ferrocrawl.ClientSession() as s:
+        assert (await s.get(srv.url("/first"))).status == 200
+        await asyncio.sleep(0.2)  # the connection is back in the pool: the next GET reuses it
+        assert (await s.get(srv.url("/again"))).status == 200
+    assert request_lines(srv) == [
+        (1, b"GET /first HTTP/1.1"),
+        (1, b"GET /again HTTP/1.1"),
+        (2, b"GET /again HTTP/1.1"),
+    ]

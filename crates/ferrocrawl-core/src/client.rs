@@ -9,16 +9,18 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use reqwest::cookie::CookieStore;
 use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    PROXY_AUTHORIZATION, SET_COOKIE, WWW_AUTHENTICATE,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE,
+    LOCATION, PROXY_AUTHORIZATION, SET_COOKIE, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
-use crate::config::{ClientConfig, Timeouts, Tls};
+use crate::codings::{self, DecodeError};
+use crate::config::{ClientConfig, Timeouts, Tls, MAX_HEAD_BYTES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, Result, TimeoutKind};
+use crate::netguard::{Blocked, GuardedResolver};
 use crate::request::{RequestBody, RequestSpec};
 use crate::response::{Response, ResponseHead};
 
@@ -28,8 +30,6 @@ struct TransportKey {
     tls: Tls,
     connect: Option<Duration>,
     read: Option<Duration>,
-    /// Bodies as sent, never decompressed (downloads).
-    raw: bool,
 }
 
 /// Headers the caller set that carry credentials: sent only to the origin asked for, as
@@ -39,6 +39,9 @@ const CROSS_ORIGIN_DROPPED: [HeaderName; 5] =
 
 /// Transports kept besides the default one (an LRU; a linear scan of this many is cheap).
 const TRANSPORT_CACHE: usize = 32;
+
+/// Bodies smaller than this (on the wire) are decoded on the async worker.
+const DECODE_INLINE_BELOW: u64 = 256 * 1024;
 
 /// Size of the per-host semaphore map at which idle hosts are forgotten.
 const PER_HOST_PRUNE_AT: usize = 1024;
@@ -74,6 +77,9 @@ struct Prepared {
     headers: Vec<(HeaderName, HeaderValue)>,
     /// Session then request cookies as one `k=v; k2=v2` string (sent to the first origin).
     cookies: String,
+    /// The body will be decoded (`fetch`): offer the codings we undo. Streamed bodies
+    /// (`send`: downloads, robots.txt) are taken as sent, so nothing is offered.
+    decode: bool,
 }
 
 /// Held while a request is in flight; dropping it frees the slots.
@@ -103,7 +109,6 @@ impl Client {
             tls: config.tls.clone(),
             connect: config.timeouts.connect,
             read: config.timeouts.read,
-            raw: false,
         };
         let default_headers = config
             .headers
@@ -144,7 +149,7 @@ impl Client {
     }
 
     async fn fetch_inner(&self, spec: &RequestSpec) -> Result<Response> {
-        let req = self.prepare(spec, false).await?;
+        let req = self.prepare(spec, true).await?;
         let policy = &self.shared.config.retry;
         // A POST answered 503 or cut off mid-way may have been acted on: only the methods
         // the policy allows (idempotent ones by default) are sent again.
@@ -190,14 +195,14 @@ impl Client {
     /// what the server serves.
     pub async fn send(&self, spec: &RequestSpec) -> Result<(reqwest::Response, Vec<ResponseHead>, Permits)> {
         let send = async {
-            let req = self.prepare(spec, true).await?;
+            let req = self.prepare(spec, false).await?;
             self.follow(&req, spec).await
         };
         send.await.map_err(Error::redacted)
     }
 
     /// What every send needs from a spec, worked out once (not per attempt or hop).
-    async fn prepare(&self, spec: &RequestSpec, raw: bool) -> Result<Prepared> {
+    async fn prepare(&self, spec: &RequestSpec, decode: bool) -> Result<Prepared> {
         let url = prepare_url(spec)?;
         let method = parse_method(&spec.method)?;
         let timeouts = spec.timeouts.unwrap_or(self.shared.config.timeouts);
@@ -210,19 +215,13 @@ impl Client {
         for (k, v) in self.shared.config.cookies.iter().chain(spec.cookies.iter()) {
             push_cookie(&mut cookies, &format!("{k}={v}"));
         }
-        let transport = self.transport_for(spec, &timeouts, raw).await?;
-        Ok(Prepared { url, method, timeouts, transport, headers, cookies })
+        let transport = self.transport_for(spec, &timeouts).await?;
+        Ok(Prepared { url, method, timeouts, transport, headers, cookies, decode })
     }
 
-    async fn transport_for(
-        &self,
-        spec: &RequestSpec,
-        timeouts: &Timeouts,
-        raw: bool,
-    ) -> Result<reqwest::Client> {
+    async fn transport_for(&self, spec: &RequestSpec, timeouts: &Timeouts) -> Result<reqwest::Client> {
         let base = &self.shared.default_key;
-        if !raw
-            && spec.proxy.is_none()
+        if spec.proxy.is_none()
             && spec.tls.is_none()
             && (timeouts.connect, timeouts.read) == (base.connect, base.read)
         {
@@ -233,7 +232,6 @@ impl Client {
             tls: spec.tls.clone().unwrap_or_else(|| base.tls.clone()),
             connect: timeouts.connect,
             read: timeouts.read,
-            raw,
         };
         self.transport(key).await
     }
@@ -329,6 +327,9 @@ impl Client {
         loop {
             // Each hop takes the slots of its own host (released when it redirects), so
             // limit_per_host holds for every host a redirect chain visits.
+            if let Some(guard) = &self.shared.config.net_guard {
+                guard.check_url(&url).map_err(|e| blocked(&url, &e))?;
+            }
             let permits = self.acquire(&url).await;
             // Credentials the caller set go only to the origin they asked for.
             let same_origin = url.origin() == origin;
@@ -337,7 +338,15 @@ impl Client {
             if let Some(b) = &body {
                 req = req.body(b.bytes.clone());
             }
-            let resp = req.send().await.map_err(|e| map_reqwest_error(&e, &url, timeouts))?;
+            // A pooled connection the server closed as the request went out (its idle
+            // timeout): an idempotent request is sent once more, as aiohttp and urllib3 do,
+            // whatever `retries` says; a POST never is, it may have been acted on.
+            let again = self.shared.config.retry.allows(&method).then(|| req.try_clone()).flatten();
+            let resp = match (req.send().await, again) {
+                (Err(e), Some(again)) if is_stale_connection(&e) => again.send().await,
+                (result, _) => result,
+            }
+            .map_err(|e| map_reqwest_error(&e, &url, timeouts))?;
             self.shared.jar.set_cookies(&mut resp.headers().get_all(SET_COOKIE).iter(), &url);
 
             let status = resp.status();
@@ -407,6 +416,9 @@ impl Client {
         }
         if !cookie.is_empty() {
             headers.insert(COOKIE, header_value(&cookie)?);
+        }
+        if req.decode && !headers.contains_key(ACCEPT_ENCODING) {
+            headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(codings::ACCEPTED));
         }
         if let Some(ct) = body.and_then(|b| b.content_type) {
             if !headers.contains_key(CONTENT_TYPE) {
@@ -527,18 +539,25 @@ fn build_transport(config: &ClientConfig, key: &TransportKey) -> Result<reqwest:
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(config.user_agent.as_str())
         .pool_max_idle_per_host(config.limit.max(1))
+        .http1_max_headers(config.max_headers)
         .tcp_nodelay(true);
     if !config.http2 {
         b = b.http1_only();
     }
-    if key.raw {
-        b = b.no_gzip().no_brotli().no_zstd().no_deflate();
-    }
+    // Bodies come as sent: `read_body` undoes the codings (codings.rs), stacked ones too.
+    b = b.no_gzip().no_brotli().no_zstd().no_deflate();
     if let Some(t) = key.connect {
         b = b.connect_timeout(t);
     }
     if let Some(t) = key.read {
         b = b.read_timeout(t);
+    }
+    if let Some(guard) = &config.net_guard {
+        // A proxy resolves and connects by itself: the addresses could not be checked.
+        if key.proxy.is_some() {
+            return Err(invalid("proxy", &"a proxy cannot be combined with block_private_networks=True"));
+        }
+        b = b.dns_resolver(Arc::new(GuardedResolver(Arc::new(guard.clone()))));
     }
     b = match &key.proxy {
         Some(p) => {
@@ -573,12 +592,19 @@ async fn read_body(
 ) -> Result<Bytes> {
     let url = &head.url;
     let too_large = || Error::BodyTooLarge { url: url.to_string(), option: "max_body_size", limit };
-    let encoded = head.headers.contains_key(reqwest::header::CONTENT_ENCODING);
     let declared = head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     // A HEAD, 204 or 304 answer has no body whatever its Content-Length says (RFC 9110 §8.6).
     let status = head.status;
     let bodiless = is_head || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
-    if !encoded && !bodiless && declared.is_some_and(|n| n > limit) {
+    if bodiless {
+        return Ok(Bytes::new());
+    }
+    let codings = codings::parse(&head.headers)
+        .map_err(|reason| Error::Protocol { url: url.to_string(), reason })?
+        .unwrap_or_default();
+    // The bytes on the wire count against the limit too: no coding makes them bigger
+    // than what they decode to by more than a few bytes.
+    if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     // Most bodies arrive in one chunk: keep it without copying.
@@ -603,11 +629,28 @@ async fn read_body(
             (_, Some(b)) => b.extend_from_slice(&chunk),
         }
     }
-    Ok(match (first, buf) {
+    let body = match (first, buf) {
         (_, Some(b)) => b.freeze(),
         (Some(f), None) => f,
         (None, None) => Bytes::new(),
-    })
+    };
+    if codings.is_empty() || body.is_empty() {
+        return Ok(body);
+    }
+    let decode = move || codings::decode(&body, &codings, limit);
+    // Most pages decode in well under a millisecond; a big one goes off the async workers.
+    let decoded = if total < DECODE_INLINE_BELOW {
+        decode()
+    } else {
+        tokio::task::spawn_blocking(decode)
+            .await
+            .map_err(|e| Error::Internal { reason: format!("decoding a body: {e}") })?
+    };
+    match decoded {
+        Ok(out) => Ok(Bytes::from(out)),
+        Err(DecodeError::TooLarge) => Err(too_large()),
+        Err(DecodeError::Invalid(reason)) => Err(Error::Protocol { url: url.to_string(), reason }),
+    }
 }
 
 pub(crate) async fn with_deadline<T>(
@@ -655,6 +698,8 @@ fn cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a (dyn std:
 /// URL or a server's message may say anything).
 #[derive(Debug, PartialEq, Eq)]
 enum Cause {
+    Blocked(String),
+    HeadTooLarge,
     Tls,
     Refused,
     Other,
@@ -663,8 +708,19 @@ enum Cause {
 fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
     let mut next = Some(e);
     while let Some(err) = next {
+        if let Some(blocked) = err.downcast_ref::<Blocked>() {
+            return Cause::Blocked(blocked.to_string());
+        }
         if err.is::<rustls::Error>() {
             return Cause::Tls;
+        }
+        // hyper tells "too large" apart only with its server feature; its own fixed message
+        // for that parse error does (never a server's text: this is hyper's error type).
+        if err
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_parse() && h.to_string() == "message head is too large")
+        {
+            return Cause::HeadTooLarge;
         }
         let io = err.downcast_ref::<std::io::Error>();
         if io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
@@ -673,6 +729,24 @@ fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
         next = cause(err);
     }
     Cause::Other
+}
+
+/// The server closed the connection (a clean close, not a reset) before any byte of a
+/// response: what a kept-alive connection does when its idle timeout fires as the request
+/// arrives. A reset stays an error, for `retries` to decide on.
+fn is_stale_connection(e: &reqwest::Error) -> bool {
+    let mut next = std::error::Error::source(e);
+    while let Some(err) = next {
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            return h.is_incomplete_message() || h.is_canceled();
+        }
+        next = cause(err);
+    }
+    false
+}
+
+fn blocked(url: &Url, why: &Blocked) -> Error {
+    Error::Blocked { url: url.to_string(), reason: why.to_string() }
 }
 
 pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeouts) -> Error {
@@ -688,6 +762,14 @@ pub(crate) fn map_reqwest_error(e: &reqwest::Error, url: &Url, timeouts: &Timeou
         return Error::Timeout { url: url_s, kind, after: after.unwrap_or_default() };
     }
     match cause_of(e) {
+        Cause::Blocked(reason) => return Error::Blocked { url: url_s, reason },
+        Cause::HeadTooLarge => {
+            let reason = format!(
+                "{reason}: the response head is over max_headers= lines (100 by default) or {} KiB",
+                MAX_HEAD_BYTES / 1024
+            );
+            return Error::Protocol { url: url_s, reason };
+        }
         Cause::Tls => return Error::Tls { url: url_s, reason },
         Cause::Refused => return Error::Connect { url: url_s, reason },
         Cause::Other => {}
@@ -731,6 +813,7 @@ mod tests {
         }
     }
     use crate::config::RetryPolicy;
+    use crate::netguard::NetGuard;
     use crate::test_server::{closed_port, Reply, TestServer};
 
     /// A client whose total deadline keeps a broken test from hanging.
@@ -914,6 +997,43 @@ mod tests {
         }
     }
 
+    fn guarded(allow: &[&str]) -> Client {
+        let guard = NetGuard { allow: allow.iter().map(|n| n.parse().unwrap()).collect() };
+        client(ClientConfig { net_guard: Some(guard), ..ClientConfig::default() })
+    }
+
+    #[tokio::test]
+    async fn block_private_networks_checks_addresses_names_and_every_hop() {
+        let server = TestServer::start(|r| match r.path.as_str() {
+            "/out" => Reply::redirect(302, "http://127.0.0.2:9/in"),
+            _ => Reply::ok("in"),
+        })
+        .await;
+        let blocked = |e: Error| match e {
+            Error::Blocked { reason, .. } => reason,
+            other => panic!("{other}"),
+        };
+        // an address, and a name whose DNS answer is loopback
+        let e = guarded(&[]).fetch(&RequestSpec::get(server.url("/"))).await.unwrap_err();
+        assert!(blocked(e).contains("127.0.0.1 is not a public address"));
+        let by_name = server.url("/").replace("127.0.0.1", "localhost");
+        let e = guarded(&[]).fetch(&RequestSpec::get(by_name)).await.unwrap_err();
+        blocked(e);
+        // an allowed network is reached; a redirect out of it is refused before it is sent
+        let allowed = guarded(&["127.0.0.1/32"]);
+        assert_eq!(allowed.fetch(&RequestSpec::get(server.url("/"))).await.unwrap().body.as_ref(), b"in");
+        let e = allowed.fetch(&RequestSpec::get(server.url("/out"))).await.unwrap_err();
+        assert!(blocked(e).contains("127.0.0.2"));
+        assert_eq!(server.requests().len(), 2, "nothing was sent to a refused host");
+        // a proxy would resolve names itself: refused rather than unchecked
+        let with_proxy = ClientConfig {
+            net_guard: Some(NetGuard::default()),
+            proxy: Some("http://127.0.0.1:1".into()),
+            ..ClientConfig::default()
+        };
+        assert!(matches!(Client::new(with_proxy), Err(Error::InvalidArgument { what: "proxy", .. })));
+    }
+
     #[tokio::test]
     async fn redirect_loop_stops_at_max_redirects() {
         let server = TestServer::start(|_| Reply::redirect(302, "/loop")).await;
@@ -1047,8 +1167,8 @@ mod tests {
         for port in 1..=(TRANSPORT_CACHE as u16 + 8) {
             let mut spec = RequestSpec::get("http://127.0.0.1/");
             spec.proxy = Some(Some(format!("http://127.0.0.1:{port}")));
-            c.transport_for(&spec, &timeouts, false).await.unwrap();
-            c.transport_for(&spec, &timeouts, false).await.unwrap(); // reused, not built again
+            c.transport_for(&spec, &timeouts).await.unwrap();
+            c.transport_for(&spec, &timeouts).await.unwrap(); // reused, not built again
             assert_eq!(cached(), usize::from(port).min(TRANSPORT_CACHE));
         }
     }

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::netguard::NetGuard;
+
 /// Deadlines of one attempt. `total` covers connect, redirects and the whole body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timeouts {
@@ -83,6 +85,12 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 100 * 1024 * 1024;
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 pub const DEFAULT_LIMIT: usize = 100;
 
+pub const DEFAULT_MAX_HEADERS: usize = 100;
+
+/// A response head's bytes at most: hyper's fixed HTTP/1.1 read buffer (8 KiB + 100 × 4 KiB),
+/// which reqwest does not let us change.
+pub const MAX_HEAD_BYTES: usize = 8192 + 4096 * 100;
+
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Sent with every request; request headers override them by name.
@@ -101,10 +109,15 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Largest body kept in memory, counted after decompression.
     pub max_body_size: u64,
+    /// Header lines in an HTTP/1.1 response head (hyper's default, 100); the head's bytes
+    /// are capped at [`MAX_HEAD_BYTES`] besides.
+    pub max_headers: usize,
     /// Offer HTTP/2 over TLS (ALPN). Plain http stays HTTP/1.1.
     pub http2: bool,
     pub user_agent: String,
     pub raise_for_status: bool,
+    /// `block_private_networks`: connect only to public addresses (and `allow`'s networks).
+    pub net_guard: Option<NetGuard>,
 }
 
 impl Default for ClientConfig {
@@ -120,9 +133,11 @@ impl Default for ClientConfig {
             max_redirects: DEFAULT_MAX_REDIRECTS,
             retry: RetryPolicy::default(),
             max_body_size: DEFAULT_MAX_BODY_SIZE,
+            max_headers: DEFAULT_MAX_HEADERS,
             http2: false,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             raise_for_status: false,
+            net_guard: None,
         }
     }
 }

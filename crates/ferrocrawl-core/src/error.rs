@@ -35,6 +35,10 @@ pub enum Error {
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },
 
+    /// `block_private_networks`: the host is, or resolves only to, a non-public address.
+    #[error("refused to connect to {url}: {reason}")]
+    Blocked { url: String, reason: String },
+
     #[error(
         "TLS error for {url}: {reason} (pass `ssl=` a CA file path or an ssl.SSLContext that trusts \
          the certificate, or `ssl=False` to skip verification)"
@@ -87,6 +91,7 @@ impl Error {
             Error::InvalidUrl { url, .. }
             | Error::Timeout { url, .. }
             | Error::Connect { url, .. }
+            | Error::Blocked { url, .. }
             | Error::Tls { url, .. }
             | Error::TooManyRedirects { url, .. }
             | Error::BadRedirect { url, .. }
@@ -114,6 +119,7 @@ impl Error {
             Error::InvalidUrl { url, reason } => Error::InvalidUrl { url: r(url), reason: r(reason) },
             Error::Timeout { url, kind, after } => Error::Timeout { url: r(url), kind, after },
             Error::Connect { url, reason } => Error::Connect { url: r(url), reason: r(reason) },
+            Error::Blocked { url, reason } => Error::Blocked { url: r(url), reason: r(reason) },
             Error::Tls { url, reason } => Error::Tls { url: r(url), reason: r(reason) },
             Error::TooManyRedirects { url, max } => Error::TooManyRedirects { url: r(url), max },
             Error::BadRedirect { url, location, reason } => {

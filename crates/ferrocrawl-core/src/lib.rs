@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod charset;
 pub mod client;
+pub mod codings;
 pub mod config;
 pub mod cookies;
 pub mod crawl;
@@ -13,6 +14,7 @@ pub mod download;
 pub mod error;
 pub mod files;
 pub mod html;
+pub mod netguard;
 pub mod request;
 pub mod response;
 pub mod retry;

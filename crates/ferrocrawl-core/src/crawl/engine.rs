@@ -732,6 +732,7 @@ pub fn error_kind(e: &Error) -> &'static str {
         Error::InvalidUrl { .. } => "invalid_url",
         Error::Timeout { .. } => "timeout",
         Error::Connect { .. } => "connect",
+        Error::Blocked { .. } => "blocked",
         Error::Tls { .. } => "tls",
         Error::TooManyRedirects { .. } => "too_many_redirects",
         Error::BadRedirect { .. } => "redirect_refused",

@@ -274,13 +274,16 @@ async fn fetch(client: &Client, origin: &str, user_agent: &str) -> RobotsStatus 
         }
         // 429 asks us to come back later: unavailable, like 5xx (as Google does).
         Ok((status, _)) if status.is_server_error() || status.as_u16() == 429 => RobotsStatus::Unavailable,
-        // 4xx (RFC 9309 §2.3.1.3) and other statuses: no rules.
-        Ok(_) => RobotsStatus::Rules(Arc::new(Robots::allow_all())),
-        // More than 5 redirects, or a redirect to a non-HTTP URL: RFC 9309 §2.3.1.2 lets
-        // us treat the file as unavailable, i.e. as a 4xx.
-        Err(crate::Error::TooManyRedirects { .. } | crate::Error::BadRedirect { .. }) => {
-            RobotsStatus::Rules(Arc::new(Robots::allow_all()))
-        }
+        // 4xx (RFC 9309 §2.3.1.3) and other statuses: no rules. More than 5 redirects, or
+        // a redirect to a non-HTTP URL: RFC 9309 §2.3.1.2 lets us treat the file as
+        // unavailable, i.e. as a 4xx. A host `block_private_networks` refuses: nothing to
+        // wait for, and the page's own fetch is refused the same way, with that error.
+        Ok(_)
+        | Err(
+            crate::Error::TooManyRedirects { .. }
+            | crate::Error::BadRedirect { .. }
+            | crate::Error::Blocked { .. },
+        ) => RobotsStatus::Rules(Arc::new(Robots::allow_all())),
         Err(_) => RobotsStatus::Unavailable,
     }
 }
