@@ -525,6 +525,20 @@ def test_hostile_10mb_attribute():
     assert time.perf_counter() - t0 < 20
 
 
+@pytest.mark.timeout(60)
+def test_hostile_200k_attributes_on_one_element():
+    # html5ever checks each attribute name against the earlier ones (quadratic: 14 s here);
+    # past 2048 (html/attr_cap.rs) an element's attributes are dropped before parsing
+    n = 200_000
+    t0 = time.perf_counter()
+    sel = fc("<div " + " ".join(f'a{i}="{i}"' for i in range(n)) + ">x</div><p>after</p>")
+    assert sel.css("div::text").get() == "x"
+    assert sel.xpath("//div/@a2047").get() == "2047"
+    assert sel.xpath("//div/@a2048").get() is None
+    assert sel.css("p::text").get() == "after"
+    assert time.perf_counter() - t0 < 20
+
+
 @pytest.mark.timeout(30)
 def test_hostile_nul_bytes():
     # In text, html5 drops NUL as parsel (which deletes every NUL before parsing) does.

@@ -739,6 +739,7 @@ pub fn error_kind(e: &Error) -> &'static str {
         Error::BodyTooLarge { .. } => "body_too_large",
         Error::HttpStatus { .. } => "http_status",
         Error::Protocol { .. } => "protocol",
+        Error::Internal { .. } => "internal",
         _ => "other",
     }
 }
@@ -746,6 +747,8 @@ pub fn error_kind(e: &Error) -> &'static str {
 /// One fetch: the request, then retry, redirect or page.
 async fn fetch(ctx: &Ctx, lease: &Lease) -> Fetched {
     let req = &lease.req;
+    #[cfg(test)]
+    assert!(!req.url.path().ends_with("/panic"), "a panic injected by a test");
     let mut spec = RequestSpec::get(req.url.as_str());
     spec.allow_redirects = false;
     spec.skip_redirect_body = true; // hops are queued; their bodies are never read
@@ -926,6 +929,42 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_fetch_task_becomes_that_pages_error() {
+        use crate::crawl::frontier::Politeness;
+        use crate::crawl::store::memory::MemoryFrontier;
+        use crate::test_server::{Reply, TestServer};
+
+        let server = TestServer::start(|_| Reply::ok("<p>ok").header("Content-Type", "text/html")).await;
+        let paths = ["/a", "/b", "/panic", "/c", "/d"];
+        let start = paths.iter().map(|p| Url::parse(&server.url(p)).unwrap()).collect();
+        let cfg = CrawlConfig { robots: false, follow: Follow::Nothing, ..CrawlConfig::default() };
+        let frontier = MemoryFrontier::new(Politeness { per_host: 2, delay: Duration::ZERO });
+        let client = Client::new(crate::ClientConfig::default()).unwrap();
+        let (handle, driver) = super::start(client, cfg, frontier, start);
+        let driver = tokio::spawn(driver);
+        let mut pages = Vec::new();
+        loop {
+            let batch = tokio::time::timeout(Duration::from_secs(10), handle.next_batch(16))
+                .await
+                .expect("the crawl went on after the panic")
+                .unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            handle.ack(batch.iter().map(|p| p.lease_id).collect());
+            pages.extend(batch);
+        }
+        driver.await.unwrap();
+        assert_eq!(pages.len(), paths.len(), "every page delivered once");
+        let failed: Vec<_> = pages.iter().filter(|p| p.error.is_some()).collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].url.path(), "/panic");
+        let error = failed[0].error.as_ref().unwrap();
+        assert!(matches!(error, Error::Internal { .. }) && error.to_string().contains("injected"), "{error}");
+        assert_eq!(handle.stats().errors, vec![("internal".to_owned(), 1)]);
+    }
 
     #[test]
     fn error_kinds_are_named() {

@@ -23,6 +23,8 @@ use html5ever::tree_builder::{
 use html5ever::{ns, LocalName, QualName, TokenizerResult};
 use url::Url;
 
+use super::attr_cap::cap_attributes;
+
 /// A node of a [`Document`]: its position in document order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(u32);
@@ -127,7 +129,7 @@ impl Document {
         let builder = TreeBuilder::new(Sink::default(), TreeBuilderOpts::default());
         let tokenizer = Tokenizer::new(DepthGuard::new(builder), TokenizerOpts::default());
         let input = BufferQueue::default();
-        input.push_back(StrTendril::from_slice(html));
+        input.push_back(StrTendril::from_slice(&cap_attributes(html)));
         while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
         tokenizer.end();
         let arena = tokenizer.sink.inner.sink.finish();

@@ -23,6 +23,7 @@ use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeBuilder,
 use html5ever::{local_name, ns, QualName, TokenizerResult};
 use url::Url;
 
+use super::attr_cap::cap_attributes;
 use super::dom::DepthGuard;
 use super::links::LinkResolver;
 
@@ -58,7 +59,7 @@ fn scan_hrefs(html: &str) -> Hrefs {
     let builder = TreeBuilder::new(sink, TreeBuilderOpts::default());
     let tokenizer = Tokenizer::new(DepthGuard::new(builder), TokenizerOpts::default());
     let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
+    input.push_back(StrTendril::from_slice(&cap_attributes(html)));
     while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
     tokenizer.end();
     tokenizer.sink.inner.sink.hrefs.into_inner()

@@ -1,6 +1,7 @@
 //! HTML querying: one html5ever parse per page, then CSS, XPath 1.0 and regex queries on
 //! the same tree, all free of Python.
 
+mod attr_cap;
 mod batch;
 mod cache;
 mod css;
