@@ -131,6 +131,16 @@ bench-sinks: build-release  ## items/s into MySQL/Redis/SQLite/JSONL/CSV vs aiom
 	$(MAKE) deps EXTRAS="dev bench"
 	$(PYTHON) bench/sinks.py $(BENCH_ARGS)
 
+.PHONY: bench-soak
+bench-soak: build-release  ## 100 000-page soak: flat RSS, each page once; Redis + MySQL sink with both restarted mid-crawl; BENCH_ARGS=...
+	$(MAKE) deps
+	$(PYTHON) bench/soak.py $(BENCH_ARGS)
+
+.PHONY: bench-load
+bench-load: build-release  ## 10 000 hosts at per_host=2: never more than 2 in flight a host, RSS per host; BENCH_ARGS=...
+	$(MAKE) deps
+	$(PYTHON) bench/load_hosts.py $(BENCH_ARGS)
+
 .PHONY: docs
 docs:  ## build the docs site into site/ (mkdocs --strict; API reference from the .pyi stubs)
 	$(MAKE) deps EXTRAS="dev docs"
