@@ -16,7 +16,6 @@ from tests.parsel_suite import parsel_test_selector as upstream
 
 NS_AXIS = "the namespace:: axis is empty"
 LIBXML2_DEPTH = "libxml2 stops at depth 256 and warns (huge_tree=False); html5ever flattens at 512"
-HEAD = "html5ever always adds <head>: `<html><head></head><body>...`"
 
 EXCLUDED: dict[str, str] = {
     "test_make_links_absolute": "calls lxml's HtmlElement.make_links_absolute() on .root",
@@ -34,14 +33,10 @@ NOT_YET: dict[str, str] = {
     "test_remove_namespaces": NS_AXIS,
     "test_remove_namespaces_embedded": NS_AXIS,
     "test_xml_entity_expansion": "an unexpanded XML entity is kept as text, written `&amp;xxe;`",
-    "test_selector_over_text": HEAD,
-    "test_replacement_null_char_from_body": HEAD,
-    "test_remove_root_element_selector": HEAD,
     "test_deep_nesting": LIBXML2_DEPTH,
     "test_huge_tree_warning_skips_other_errors": LIBXML2_DEPTH,
     # TestExslt
     "test_regexp": "re:match() (it makes new <match> elements) is not supported",
-    "test_dont_remove_text_after_deleted_element": HEAD,
 }
 
 

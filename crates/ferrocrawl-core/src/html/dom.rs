@@ -122,6 +122,15 @@ pub struct Document {
     pub(super) xml: bool,
 }
 
+/// Whether the source has a `<head` tag of its own (any case).
+fn mentions_head(html: &str) -> bool {
+    let b = html.as_bytes();
+    memchr::memchr_iter(b'<', b).any(|i| {
+        b.get(i + 1..i + 5).is_some_and(|t| t.eq_ignore_ascii_case(b"head"))
+            && b.get(i + 5).is_none_or(|&c| c.is_ascii_whitespace() || c == b'>' || c == b'/')
+    })
+}
+
 impl Document {
     /// Parses `html` the way a browser does (never fails). `base_url` is where the page came
     /// from; [`Document::links`](crate::html::Document::links) resolves against it.
@@ -132,7 +141,10 @@ impl Document {
         input.push_back(StrTendril::from_slice(&cap_attributes(html)));
         while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
         tokenizer.end();
-        let arena = tokenizer.sink.inner.sink.finish();
+        let mut arena = tokenizer.sink.inner.sink.finish();
+        if !mentions_head(html) {
+            arena.drop_implied_head();
+        }
         Document { nodes: arena.into_document_order(), base_url, xml: false }
     }
 
@@ -436,6 +448,29 @@ impl Arena {
             self.nodes[parent as usize].first_child = child;
         } else {
             self.nodes[prev as usize].next_sibling = child;
+        }
+    }
+
+    /// Removes the `<head>` the HTML5 tree builder adds to every document when it stayed
+    /// empty: lxml's parser (and so parsel, and every Scrapy spider's expectations) adds
+    /// `<html>` and `<body>` but no `<head>`, so `get()` of `<p>x` is
+    /// `<html><body><p>x</p></body></html>` in both, and `//head` finds nothing in both.
+    fn drop_implied_head(&mut self) {
+        let element = |a: &Arena, id: u32, name: &str| matches!(&a.nodes[id as usize].data, RawData::Element(q, _) if &*q.local == name && q.ns == ns!(html));
+        let mut html = self.nodes[0].first_child;
+        while html != NONE && !element(self, html, "html") {
+            html = self.nodes[html as usize].next_sibling;
+        }
+        if html == NONE {
+            return;
+        }
+        let head = self.nodes[html as usize].first_child;
+        let empty = |a: &Arena| {
+            matches!(&a.nodes[head as usize].data, RawData::Element(_, attrs) if attrs.is_empty())
+                && a.nodes[head as usize].first_child == NONE
+        };
+        if head != NONE && element(self, head, "head") && empty(self) {
+            self.detach(head);
         }
     }
 
@@ -759,21 +794,29 @@ mod tests {
         let doc = Document::parse("<!doctype html><p>a<b>b</b>c</p><!--x--><div id=d>e</div>", None);
         assert_eq!(
             names(&doc),
-            [
-                "#doc", "doctype", "html", "head", "body", "p", "'a'", "b", "'b'", "'c'", "<!--x-->", "div",
-                "'e'"
-            ]
+            ["#doc", "doctype", "html", "body", "p", "'a'", "b", "'b'", "'c'", "<!--x-->", "div", "'e'"]
         );
-        let p = NodeId(5);
-        assert_eq!(doc.subtree_end(p), NodeId(9));
-        assert_eq!(doc.children(p).collect::<Vec<_>>(), [NodeId(6), NodeId(7), NodeId(9)]);
-        assert_eq!(doc.parent(NodeId(8)), Some(NodeId(7)));
-        assert_eq!(doc.prev_sibling(NodeId(9)), Some(NodeId(7)));
-        assert_eq!(doc.next_sibling(NodeId(5)), Some(NodeId(10)));
+        let p = NodeId(4);
+        assert_eq!(doc.subtree_end(p), NodeId(8));
+        assert_eq!(doc.children(p).collect::<Vec<_>>(), [NodeId(5), NodeId(6), NodeId(8)]);
+        assert_eq!(doc.parent(NodeId(7)), Some(NodeId(6)));
+        assert_eq!(doc.prev_sibling(NodeId(8)), Some(NodeId(6)));
+        assert_eq!(doc.next_sibling(NodeId(4)), Some(NodeId(9)));
         assert_eq!(doc.string_value(p), "abc");
-        assert!(doc.is_ancestor(NodeId(2), NodeId(12)));
-        assert!(!doc.is_ancestor(p, NodeId(10)));
-        assert_eq!(doc.element(NodeId(11)).unwrap().attr("ID"), Some("d"));
+        assert!(doc.is_ancestor(NodeId(2), NodeId(11)));
+        assert!(!doc.is_ancestor(p, NodeId(9)));
+        assert_eq!(doc.element(NodeId(10)).unwrap().attr("ID"), Some("d"));
+    }
+
+    #[test]
+    fn an_implied_empty_head_is_dropped_as_lxml_does() {
+        let names_of = |html: &str| names(&Document::parse(html, None));
+        assert_eq!(names_of("<p>x"), ["#doc", "html", "body", "p", "'x'"]);
+        // a head of the source's own stays, even empty; one the builder filled stays too
+        assert_eq!(names_of("<HEAD></head><p>x")[..4], ["#doc", "html", "head", "body"]);
+        assert_eq!(names_of("<title>t</title><p>x")[..4], ["#doc", "html", "head", "title"]);
+        // <header> is not <head>
+        assert_eq!(names_of("<header>x</header>")[..4], ["#doc", "html", "body", "header"]);
     }
 
     #[test]
@@ -784,8 +827,8 @@ mod tests {
         assert_eq!(
             n,
             [
-                "#doc", "html", "head", "body", "'x'", "table", "tbody", "tr", "td", "'1'", "b", "'1'", "p",
-                "b", "'2'", "'3'"
+                "#doc", "html", "body", "'x'", "table", "tbody", "tr", "td", "'1'", "b", "'1'", "p", "b",
+                "'2'", "'3'"
             ]
         );
         for id in doc.subtree(NodeId::DOCUMENT).skip(1) {
