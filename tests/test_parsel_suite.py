@@ -14,7 +14,6 @@ import pytest
 
 from tests.parsel_suite import parsel_test_selector as upstream
 
-NS_AXIS = "the namespace:: axis is empty"
 LIBXML2_DEPTH = "libxml2 stops at depth 256 and warns (huge_tree=False); html5ever flattens at 512"
 
 EXCLUDED: dict[str, str] = {
@@ -30,8 +29,6 @@ EXCLUDED: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    "test_remove_namespaces": NS_AXIS,
-    "test_remove_namespaces_embedded": NS_AXIS,
     "test_xml_entity_expansion": "an unexpanded XML entity is kept as text, written `&amp;xxe;`",
     "test_deep_nesting": LIBXML2_DEPTH,
     "test_huge_tree_warning_skips_other_errors": LIBXML2_DEPTH,

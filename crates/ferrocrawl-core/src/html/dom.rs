@@ -120,6 +120,9 @@ pub struct Document {
     pub(super) base_url: Option<Url>,
     /// Parsed as XML ([`Document::parse_xml`]): names are case-sensitive and namespaced.
     pub(super) xml: bool,
+    /// XML only: each element's `xmlns` declarations (prefix, "" for the default; uri), in
+    /// document order, for the `namespace::` axis.
+    pub(super) ns_decls: Vec<(NodeId, Box<str>, Box<str>)>,
 }
 
 /// Whether the source has a `<head` tag of its own (any case).
@@ -145,7 +148,7 @@ impl Document {
         if !mentions_head(html) {
             arena.drop_implied_head();
         }
-        Document { nodes: arena.into_document_order(), base_url, xml: false }
+        Document { nodes: arena.into_document_order(), base_url, xml: false, ns_decls: Vec::new() }
     }
 
     /// Whether the document was parsed as XML.
@@ -307,7 +310,12 @@ impl Document {
                 }
             }
         }
-        Ok(Document { nodes, base_url: self.base_url.clone(), xml: self.xml })
+        Ok(Document {
+            nodes,
+            base_url: self.base_url.clone(),
+            xml: self.xml,
+            ns_decls: self.ns_decls.clone(),
+        })
     }
 
     /// A copy with every element and attribute name out of its namespace (parsel's
@@ -323,7 +331,30 @@ impl Document {
                 }
             }
         }
-        Document { nodes, base_url: self.base_url.clone(), xml: self.xml }
+        // only `xml` stays in scope, as after lxml's cleanup_namespaces()
+        Document { nodes, base_url: self.base_url.clone(), xml: self.xml, ns_decls: Vec::new() }
+    }
+
+    /// The namespaces in scope on element `id` (XPath's namespace nodes), nearest declaration
+    /// first for each prefix, `xml` last; none in HTML (as in lxml's HTML tree).
+    pub fn namespaces_in_scope(&self, id: NodeId) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        if !self.xml || self.element(id).is_none() {
+            return out;
+        }
+        let mut cur = Some(id);
+        while let Some(n) = cur {
+            let from = self.ns_decls.partition_point(|(owner, ..)| *owner < n);
+            for (_, prefix, uri) in self.ns_decls[from..].iter().take_while(|(owner, ..)| *owner == n) {
+                if !out.iter().any(|(p, _)| p == &&**prefix) {
+                    out.push((prefix, uri));
+                }
+            }
+            cur = self.parent(n);
+        }
+        out.retain(|(p, uri)| !uri.is_empty() && *p != "xml"); // xmlns="" undeclares
+        out.push(("xml", super::xml::XML_NS));
+        out
     }
 }
 

@@ -17,7 +17,7 @@ use url::Url;
 use super::dom::{Attribute, Document, Element, Node, NodeData, NodeId, NONE};
 
 /// `xmlns:xml`, bound in every document.
-const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 struct Builder {
     nodes: Vec<Node>,
@@ -27,6 +27,8 @@ struct Builder {
     scope: Vec<(String, String)>,
     /// How many entries of `scope` each open element added.
     declared: Vec<usize>,
+    /// Every element's declarations, for the `namespace::` axis.
+    ns_decls: Vec<(NodeId, Box<str>, Box<str>)>,
 }
 
 impl Builder {
@@ -107,6 +109,9 @@ impl Builder {
             })
             .collect();
         let id = self.push(NodeData::Element(Element { name, attrs }));
+        let owner = NodeId::from_index(id as usize);
+        let scope = &self.scope[self.scope.len() - declared..];
+        self.ns_decls.extend(scope.iter().map(|(p, uri)| (owner, p.as_str().into(), uri.as_str().into())));
         if empty {
             self.scope.truncate(self.scope.len() - declared);
         } else {
@@ -166,6 +171,7 @@ impl Document {
             open: vec![(0, NONE)],
             scope: Vec::new(),
             declared: Vec::new(),
+            ns_decls: Vec::new(),
         };
         let mut reader = quick_xml::Reader::from_str(text);
         let config = reader.config_mut();
@@ -220,7 +226,7 @@ impl Document {
             b.push(NodeData::Element(Element { name: qual_name(None, "", "html"), attrs: Box::new([]) }));
         }
         b.nodes[0].subtree_end = u32::try_from(b.nodes.len() - 1).expect("fits");
-        Document { nodes: b.nodes, base_url, xml: true }
+        Document { nodes: b.nodes, base_url, xml: true, ns_decls: b.ns_decls }
     }
 
     /// The node serialised as XML, as lxml writes it: `<a/>` for an empty element, only

@@ -25,7 +25,12 @@ impl XNode {
         XNode(((owner.index() as u64) << 32) | (u64::from(index) + 1))
     }
 
-    /// The node, or the element owning the attribute.
+    /// Namespace node `index` of [`Document::namespaces_in_scope`] of element `owner`.
+    pub fn namespace(owner: NodeId, index: u32) -> XNode {
+        XNode(((owner.index() as u64) << 32) | u64::from(NS_BIT | index))
+    }
+
+    /// The node, or the element owning the attribute or namespace node.
     pub fn id(self) -> NodeId {
         NodeId::from_index((self.0 >> 32) as usize)
     }
@@ -34,10 +39,25 @@ impl XNode {
     pub fn attr_index(self) -> Option<u32> {
         match (self.0 & 0xffff_ffff) as u32 {
             0 => None,
+            i if i & NS_BIT != 0 => None,
             i => Some(i - 1),
         }
     }
+
+    /// The namespace node's index, if this is one.
+    pub fn ns_index(self) -> Option<u32> {
+        let low = (self.0 & 0xffff_ffff) as u32;
+        (low & NS_BIT != 0).then_some(low & !NS_BIT)
+    }
+
+    /// An attribute or namespace node: it belongs to an element, outside the tree's axes.
+    pub fn is_owned(self) -> bool {
+        self.0 & 0xffff_ffff != 0
+    }
 }
+
+/// Marks a namespace node in [`XNode`]'s low half (attributes count from 1 below it).
+const NS_BIT: u32 = 1 << 31;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
@@ -171,6 +191,10 @@ impl<'a> Evaluator<'a> {
         if let Some(index) = node.attr_index() {
             return Cow::Borrowed(doc.attr_value(node.id(), index));
         }
+        if let Some(index) = node.ns_index() {
+            let scope = doc.namespaces_in_scope(node.id());
+            return Cow::Borrowed(scope.get(index as usize).map_or("", |(_, uri)| *uri));
+        }
         let id = node.id();
         match doc.data(id) {
             NodeData::Text(t) | NodeData::Comment(t) => Cow::Borrowed(t),
@@ -266,7 +290,7 @@ impl<'a> Evaluator<'a> {
         let skips_nested = !positional && matches!(step.axis, Axis::Descendant | Axis::DescendantOrSelf);
         let mut covered_until: Option<NodeId> = None;
         for &context in input {
-            if skips_nested && context.attr_index().is_none() {
+            if skips_nested && !context.is_owned() {
                 if covered_until.is_some_and(|end| context.id() <= end) {
                     continue;
                 }
@@ -322,7 +346,7 @@ impl<'a> Evaluator<'a> {
     fn axis(&self, context: XNode, axis: Axis, test: &NodeTest, out: &mut Vec<XNode>) {
         let doc = self.doc;
         let id = context.id();
-        let is_attr = context.attr_index().is_some();
+        let is_attr = context.is_owned(); // an attribute or namespace node
         let push = |out: &mut Vec<XNode>, n: NodeId| {
             if self.matches(n, test) {
                 out.push(XNode::node(n));
@@ -330,7 +354,11 @@ impl<'a> Evaluator<'a> {
         };
         match axis {
             Axis::SelfNode => {
-                if is_attr {
+                if context.ns_index().is_some() {
+                    if matches!(test, NodeTest::Node) {
+                        out.push(context);
+                    }
+                } else if is_attr {
                     if self.matches_attr(context, test) {
                         out.push(context);
                     }
@@ -414,8 +442,20 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            // HTML has no namespace nodes (lxml's HTML tree neither); attributes have no
-            // children or siblings.
+            Axis::Namespace if !is_attr => {
+                for (index, (prefix, _)) in doc.namespaces_in_scope(id).into_iter().enumerate() {
+                    let named = match test {
+                        NodeTest::Node | NodeTest::Principal => true,
+                        NodeTest::Name(name) => name.prefix.is_none() && *name.local == *prefix,
+                        _ => false,
+                    };
+                    if named {
+                        out.push(XNode::namespace(id, u32::try_from(index).expect("few namespaces")));
+                    }
+                }
+            }
+            // (HTML has no namespace nodes, as lxml's HTML tree neither); attributes and
+            // namespace nodes have no children, siblings or namespaces.
             Axis::Namespace
             | Axis::Child
             | Axis::Descendant
@@ -668,6 +708,31 @@ mod tests {
             .evaluate_with(&html, &Item::Node(crate::html::NodeId::DOCUMENT), &[], &ns, &mut out)
             .unwrap();
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn namespace_nodes_are_the_declarations_in_scope() {
+        let doc = Document::parse_xml(
+            r#"<feed xmlns="urn:atom" xmlns:m="urn:m"><entry xmlns:m="urn:m2" xmlns:x="urn:x"><e xmlns=""/></entry></feed>"#,
+            None,
+        );
+        let run = |expr: &str| {
+            let mut out = Vec::new();
+            super::super::XPath::parse(expr).unwrap().select(&doc, &mut out).unwrap();
+            out.iter().map(|i| doc.get(i)).collect::<Vec<_>>()
+        };
+        assert_eq!(run("count(/*/namespace::*)"), ["3.0"], "default, m and xml");
+        assert_eq!(run("/*/namespace::m"), ["urn:m"]);
+        // nearest declaration wins; xmlns="" undeclares the default
+        assert_eq!(run("//*[local-name()='entry']/namespace::m"), ["urn:m2"]);
+        assert_eq!(run("count(//*[local-name()='e']/namespace::*)"), ["3.0"], "m, x and xml");
+        assert_eq!(run("//*[local-name()='e']/namespace::*[name()='x']"), ["urn:x"]);
+        assert_eq!(run("count(/*/namespace::*/..)"), ["1.0"], "their parent is the element");
+        assert_eq!(run("count(//namespace::*)"), ["10.0"], "3 + 4 + 3, one set per element");
+        let bare = doc.without_namespaces();
+        let mut out = Vec::new();
+        super::super::XPath::parse("count(/*/namespace::*)").unwrap().select(&bare, &mut out).unwrap();
+        assert_eq!(out.iter().map(|i| bare.get(i)).collect::<Vec<_>>(), ["1.0"], "only xml is left");
     }
 
     fn at(doc: &Document, id: &str) -> Item {

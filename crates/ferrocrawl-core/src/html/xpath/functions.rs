@@ -169,6 +169,9 @@ impl Evaluator<'_> {
 
     /// An element's or attribute's name.
     fn qual_name(&self, node: XNode) -> Option<&html5ever::QualName> {
+        if node.ns_index().is_some() {
+            return None;
+        }
         let e = self.doc.element(node.id())?;
         match node.attr_index() {
             Some(index) => e.attrs.get(index as usize).map(|a| &a.name),
@@ -187,6 +190,11 @@ impl Evaluator<'_> {
     /// PI's target, else "".
     fn node_name(&self, node: XNode, qualified: bool) -> String {
         let doc = self.doc;
+        if let Some(index) = node.ns_index() {
+            // a namespace node is named by its prefix ("" for the default namespace)
+            let scope = doc.namespaces_in_scope(node.id());
+            return scope.get(index as usize).map_or_else(String::new, |(prefix, _)| (*prefix).to_owned());
+        }
         if let Some(name) = self.qual_name(node) {
             return match (&name.prefix, qualified && doc.is_xml()) {
                 (Some(prefix), true) => format!("{prefix}:{}", name.local),

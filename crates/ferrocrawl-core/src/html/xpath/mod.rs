@@ -84,10 +84,14 @@ impl XPath {
         let evaluator = Evaluator { doc, src: &self.source, vars, namespaces };
         let value = evaluator.eval(&self.expr, Ctx { node, position: 1, size: 1 })?;
         match value {
-            Value::Nodes(nodes) => out.extend(nodes.into_iter().map(|n| match n.attr_index() {
-                Some(index) => Item::Attr { owner: n.id(), index },
-                None => Item::Node(n.id()),
-            })),
+            Value::Nodes(nodes) => {
+                out.extend(nodes.into_iter().map(|n| match (n.attr_index(), n.ns_index()) {
+                    (Some(index), _) => Item::Attr { owner: n.id(), index },
+                    // a namespace node comes out as its URI (lxml gives a (prefix, uri) tuple)
+                    (_, Some(_)) => Item::String(evaluator.string_value(n).into_owned()),
+                    _ => Item::Node(n.id()),
+                }));
+            }
             Value::Str(s) => out.push(Item::String(s)),
             Value::Num(n) => out.push(Item::Number(n)),
             Value::Bool(b) => out.push(Item::Bool(b)),
