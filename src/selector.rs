@@ -424,8 +424,8 @@ impl Selector {
     /// parsel's constructor: `text` (a `str`) or `body` (bytes, decoded with `encoding` or
     /// sniffed as a browser does), or `root` (a JSON value); `type` is `"html"`, `"text"`,
     /// `"json"`, `"xml"` or `None` (XML after an `<?xml` declaration, JSON when the text is an
-    /// object or array, else HTML); `namespaces` binds prefixes for `xpath()`; `huge_tree` is
-    /// accepted for parsel's signature (there is no depth limit to lift).
+    /// object or array, else HTML); `namespaces` binds prefixes for `xpath()`; `huge_tree=False`
+    /// cuts the document at libxml2's depth limit (256) with a warning, as parsel does.
     #[new]
     #[pyo3(signature = (text=None, r#type=None, *, body=None, encoding=None, namespaces=None, root=None, base_url=None, huge_tree=true, _expr=None))]
     #[allow(clippy::too_many_arguments, clippy::used_underscore_binding, reason = "parsel's signature")]
@@ -441,10 +441,26 @@ impl Selector {
         huge_tree: bool,
         _expr: Option<&str>,
     ) -> PyResult<Self> {
-        let _ = huge_tree; // neither parser has a size limit to lift
         let namespaces = namespaces.map(crate::convert::pairs).transpose()?.filter(|ns| !ns.is_empty());
         let sel = Selector::construct(py, text, r#type, body, encoding, root, base_url, _expr)?;
         *sel.namespaces.write().expect("not shared yet") = namespaces.map(Arc::new);
+        if !huge_tree && sel.kind == Kind::Html {
+            let doc = sel.doc();
+            if let Some(cut) = py.detach(|| doc.cut_at_depth()) {
+                *sel.shared.write().expect("not shared yet") = Arc::new(cut);
+                let message = format!(
+                    "the document nests deeper than {} elements and was cut there, as lxml does \
+                     with huge_tree=False; pass huge_tree=True (the default) to keep all of it",
+                    html::LIBXML2_MAX_DEPTH
+                );
+                PyErr::warn(
+                    py,
+                    &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+                    &std::ffi::CString::new(message)?,
+                    1,
+                )?;
+            }
+        }
         Ok(sel)
     }
 

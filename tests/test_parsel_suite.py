@@ -14,8 +14,6 @@ import pytest
 
 from tests.parsel_suite import parsel_test_selector as upstream
 
-LIBXML2_DEPTH = "libxml2 stops at depth 256 and warns (huge_tree=False); html5ever flattens at 512"
-
 EXCLUDED: dict[str, str] = {
     "test_make_links_absolute": "calls lxml's HtmlElement.make_links_absolute() on .root",
     "test_bodies_with_comments_only": "reads lxml's .root.base",
@@ -30,8 +28,6 @@ EXCLUDED: dict[str, str] = {
 
 NOT_YET: dict[str, str] = {
     "test_xml_entity_expansion": "an unexpanded XML entity is kept as text, written `&amp;xxe;`",
-    "test_deep_nesting": LIBXML2_DEPTH,
-    "test_huge_tree_warning_skips_other_errors": LIBXML2_DEPTH,
     # TestExslt
     "test_regexp": "re:match() (it makes new <match> elements) is not supported",
 }
@@ -56,11 +52,19 @@ class Expectations:
 class TestParselSelector(Expectations, upstream.TestSelector):
     sscls = ferrocrawl.Selector  # type: ignore[assignment]
 
-    # It records the warning with catch_warnings(record=True), which our filterwarnings=error
+    # These record a warning with catch_warnings(record=True), which our filterwarnings=error
     # would turn into an exception first.
     @pytest.mark.filterwarnings("always::UserWarning")
     def test_text_and_root_warning(self) -> None:
         super().test_text_and_root_warning()
+
+    @pytest.mark.filterwarnings("always::UserWarning")
+    def test_deep_nesting(self) -> None:
+        super().test_deep_nesting()
+
+    @pytest.mark.filterwarnings("always::UserWarning")
+    def test_huge_tree_warning_skips_other_errors(self) -> None:
+        super().test_huge_tree_warning_skips_other_errors()
 
 
 class TestParselExslt(Expectations, upstream.TestExslt):

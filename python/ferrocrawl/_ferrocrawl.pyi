@@ -512,7 +512,9 @@ class Selector:
     `Selector(text=html, base_url=url)`, or `body=` bytes decoded like a response (BOM,
     `encoding=`, `<meta charset>`, a guess). Parsing runs with the GIL released; CSS and
     XPath 1.0 query the same tree. A selector is an element, a text node or an attribute
-    value.
+    value. `huge_tree=False` cuts a document nested deeper than 256 elements where libxml2
+    stops, with a `UserWarning`, as parsel does; by default nothing is cut (html5ever
+    flattens nesting past 512 levels instead).
 
     Raises:
         SelectorError: from `css`, `xpath`, `re` and `re_first`, for an invalid query or

@@ -335,6 +335,38 @@ impl Document {
         Document { nodes, base_url: self.base_url.clone(), xml: self.xml, ns_decls: Vec::new() }
     }
 
+    /// libxml2's parse without `huge_tree`: it stops at the first element nested deeper than
+    /// [`LIBXML2_MAX_DEPTH`], so that element and everything after it is missing (the open
+    /// elements are closed). `None` when no element is that deep. parsel's `huge_tree=False`.
+    #[must_use]
+    pub fn cut_at_depth(&self) -> Option<Document> {
+        let mut depth = vec![0usize; self.nodes.len()];
+        let mut cut = None;
+        for (i, node) in self.nodes.iter().enumerate().skip(1) {
+            depth[i] = depth[node.parent as usize] + usize::from(matches!(node.data, NodeData::Element(_)));
+            if depth[i] > LIBXML2_MAX_DEPTH {
+                cut = Some(i);
+                break;
+            }
+        }
+        let cut = cut?;
+        let end = u32::try_from(cut).expect("fits") - 1;
+        let nodes = self.nodes[..cut]
+            .iter()
+            .map(|n| Node {
+                next_sibling: if n.next_sibling != NONE && n.next_sibling > end {
+                    NONE
+                } else {
+                    n.next_sibling
+                },
+                subtree_end: n.subtree_end.min(end),
+                ..n.clone()
+            })
+            .collect();
+        let ns_decls = self.ns_decls.iter().filter(|(owner, ..)| owner.index() < cut).cloned().collect();
+        Some(Document { nodes, base_url: self.base_url.clone(), xml: self.xml, ns_decls })
+    }
+
     /// The namespaces in scope on element `id` (XPath's namespace nodes), nearest declaration
     /// first for each prefix, `xml` last; none in HTML (as in lxml's HTML tree).
     pub fn namespaces_in_scope(&self, id: NodeId) -> Vec<(&str, &str)> {
@@ -719,6 +751,9 @@ impl TreeSink for Sink {
 /// The deepest element nesting the tree keeps; deeper start tags are dropped.
 pub const MAX_DEPTH: usize = 512;
 
+/// libxml2's nesting limit without its `XML_PARSE_HUGE` option (lxml's `huge_tree`).
+pub const LIBXML2_MAX_DEPTH: usize = 256;
+
 /// How many start tags may pass between two exact depth measurements.
 const CHECK_EVERY: usize = 32;
 
@@ -837,6 +872,19 @@ mod tests {
         assert!(doc.is_ancestor(NodeId(2), NodeId(11)));
         assert!(!doc.is_ancestor(p, NodeId(9)));
         assert_eq!(doc.element(NodeId(10)).unwrap().attr("ID"), Some("d"));
+    }
+
+    #[test]
+    fn cut_at_depth_stops_where_libxml2_would() {
+        let deep = format!("{}x{}<p>after</p>", "<b>".repeat(300), "</b>".repeat(300));
+        assert!(Document::parse("<b><i>shallow</i></b>", None).cut_at_depth().is_none());
+        let cut = Document::parse(&deep, None).cut_at_depth().unwrap();
+        let elements = |doc: &Document| doc.subtree(NodeId::DOCUMENT).filter(|&n| doc.is_element(n)).count();
+        assert_eq!(elements(&cut), LIBXML2_MAX_DEPTH, "html, body and 254 <b>");
+        assert!(!names(&cut).contains(&"p".to_owned()), "nothing after the cut");
+        for id in cut.subtree(NodeId::DOCUMENT) {
+            assert!(cut.subtree_end(id).index() < cut.len());
+        }
     }
 
     #[test]

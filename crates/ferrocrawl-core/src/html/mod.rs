@@ -24,7 +24,9 @@ pub use ::regex::Regex;
 pub use batch::{Extracted, Extractor};
 pub use cache::Cache;
 pub use css::CssQuery;
-pub use dom::{Attribute, Document, DropError, Element, NodeData, NodeId, Siblings, MAX_DEPTH};
+pub use dom::{
+    Attribute, Document, DropError, Element, NodeData, NodeId, Siblings, LIBXML2_MAX_DEPTH, MAX_DEPTH,
+};
 pub use error::SelectorError;
 pub use item::{python_float_str, Item};
 pub use links::LinkResolver;
