@@ -60,6 +60,10 @@ pub enum NodeData {
         data: Box<str>,
     },
     Element(Element),
+    /// XML: a reference to an entity the document does not define (`&xxe;`), kept unexpanded
+    /// as lxml keeps it and written back as it was; no text of its own (entities are never
+    /// fetched or expanded, so no XXE).
+    EntityRef(Box<str>),
     /// A node taken out by [`Document::drop_node`]: no test matches it and nothing links to
     /// it, but its id stays valid (ids are positions, which removal must not shift).
     Removed,
@@ -249,7 +253,7 @@ impl Document {
             }
             NodeData::Text(t) | NodeData::Comment(t) => out.push_str(t),
             NodeData::ProcessingInstruction { data, .. } => out.push_str(data),
-            NodeData::Doctype { .. } | NodeData::Removed => {}
+            NodeData::Doctype { .. } | NodeData::EntityRef(_) | NodeData::Removed => {}
         }
     }
 
@@ -851,6 +855,7 @@ mod tests {
                 NodeData::Doctype { .. } => "doctype".into(),
                 NodeData::ProcessingInstruction { .. } => "pi".into(),
                 NodeData::Removed => "removed".into(),
+                NodeData::EntityRef(name) => format!("&{name};"),
             })
             .collect()
     }

@@ -140,6 +140,8 @@ impl Serialize for SubTree<'_> {
                 NodeData::ProcessingInstruction { target, data } => {
                     ser.write_processing_instruction(target, data)?;
                 }
+                // HTML never has one; its name stays visible as text would
+                NodeData::EntityRef(name) => ser.write_text(&format!("&{name};"))?,
                 NodeData::Document | NodeData::Removed => {}
             }
         }

@@ -199,7 +199,7 @@ impl<'a> Evaluator<'a> {
         match doc.data(id) {
             NodeData::Text(t) | NodeData::Comment(t) => Cow::Borrowed(t),
             NodeData::ProcessingInstruction { data, .. } => Cow::Borrowed(data),
-            NodeData::Doctype { .. } | NodeData::Removed => Cow::Borrowed(""),
+            NodeData::Doctype { .. } | NodeData::EntityRef(_) | NodeData::Removed => Cow::Borrowed(""),
             NodeData::Element(_) | NodeData::Document => {
                 let mut texts = doc.descendants(id).filter_map(|d| match doc.data(d) {
                     NodeData::Text(t) => Some(&**t),
