@@ -21,14 +21,17 @@ use url::Url;
 /// dropped, fragment dropped, percent-encoding normalised (decode unreserved %XX, upper-case hex
 /// of the rest, encode what must be), query arguments sorted (stable, keep blank values, keep
 /// duplicates), empty query `?` dropped; path and query case never changed; path dot-segments
-/// resolved (url crate). Like w3lib's canonicalize_url (keep_fragments=False).
+/// resolved (url crate); `file:` and opaque paths are left as they are. Like w3lib's
+/// canonicalize_url (keep_fragments=False).
 ///
 /// Idempotent, and the result re-parses to itself (`Url::parse(c.as_str()) == c`).
 pub fn canonicalize(url: &Url) -> Url {
     let mut out = url.clone();
     out.set_fragment(None);
-    // Opaque paths (`mailto:`, `data:`) are not hierarchical: left as they are.
-    if !out.cannot_be_a_base() {
+    // Opaque paths (`mailto:`, `data:`) are not hierarchical: left as they are. So are
+    // `file:` paths: decoding `%6E|` to `n|` there would make a Windows drive letter (`n:`)
+    // and drop the host when the result is parsed again (the crawler never fetches them).
+    if !out.cannot_be_a_base() && out.scheme() != "file" {
         if let Some(path) = normalize_escapes(out.path()) {
             out.set_path(&path);
         }
@@ -85,10 +88,14 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Decodes `%XX` escapes of unreserved characters and upper-cases the hex of the others.
 /// `None` when nothing changes (the common case: no allocation). A `%` not followed by two
-/// hex digits is kept as it is (the url crate keeps it too).
+/// hex digits is kept as it is (the url crate keeps it too); while there is such a stray `%`,
+/// escapes of hex digits stay escaped (upper-cased), since a decoded digit could complete
+/// the stray into a new escape (`%%444` would become `%D4`, a URL a server decodes to
+/// other bytes, and no fixed point).
 fn normalize_escapes(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut i = s.find('%')?;
+    let stray = has_stray_percent(&bytes[i..]);
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
     while i < bytes.len() {
@@ -101,7 +108,7 @@ fn normalize_escapes(s: &str) -> Option<String> {
             continue;
         };
         let value = hi << 4 | lo;
-        let replacement: Option<[u8; 3]> = if is_unreserved(value) {
+        let replacement: Option<[u8; 3]> = if is_unreserved(value) && !(stray && value.is_ascii_hexdigit()) {
             Some([value, 0, 0])
         } else if bytes[i + 1].is_ascii_lowercase() || bytes[i + 2].is_ascii_lowercase() {
             Some([b'%', bytes[i + 1].to_ascii_uppercase(), bytes[i + 2].to_ascii_uppercase()])
@@ -120,6 +127,20 @@ fn normalize_escapes(s: &str) -> Option<String> {
     buf.extend_from_slice(&bytes[copied..]);
     // Only ASCII was replaced by ASCII, at escape boundaries: still UTF-8.
     Some(String::from_utf8(buf).expect("ASCII edits keep UTF-8"))
+}
+
+/// Whether some `%` in `bytes` is not followed by two hex digits.
+fn has_stray_percent(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'%'
+            && !matches!(
+                (
+                    bytes.get(i + 1).copied().and_then(hex_value),
+                    bytes.get(i + 2).copied().and_then(hex_value)
+                ),
+                (Some(_), Some(_))
+            )
+    })
 }
 
 /// The query with empty `&&` fields dropped, escapes normalised and arguments stably sorted
@@ -333,6 +354,36 @@ mod tests {
         ];
         let forms: Vec<String> = variants.iter().map(|v| canon(v)).collect();
         assert!(forms.iter().all(|f| f == "http://a.com/a/b?x=1&y=2"), "{forms:?}");
+    }
+
+    #[test]
+    fn stray_percent_never_completes_into_a_new_escape() {
+        // Found by fuzz/canon_vs_url: `%%444` decoded `%44` to `D`, which made `%D4`, an
+        // escape of byte 0xD4 the original never had (and a second pass decoded again).
+        assert_eq!(canon("http:.?%%444"), "http://./?%%444");
+        assert_eq!(canon("http://a.com/%%37e?k=%4%31&a"), "http://a.com/%%37e?a&k=%4%31");
+        assert_eq!(canon("http://a.com/%%7e%41%2d%5a%7a/%2%35"), "http://a.com/%~%41-Zz/%2%35");
+        // Without a stray `%` every unreserved escape is decoded, digits too.
+        assert_eq!(canon("http://a.com/%44%34?x=%34%25"), "http://a.com/D4?x=4%25");
+        for input in [
+            "http://a.com/%%37e",
+            "http://a.com/%%34%31",
+            "http://a.com/?q=%7%37%25%",
+            "http://a.com/%%%%4141",
+        ] {
+            let once = canonicalize(&Url::parse(input).unwrap());
+            assert_eq!(canonicalize(&once), once, "not idempotent on {input:?}");
+        }
+    }
+
+    #[test]
+    fn file_paths_are_not_decoded_into_drive_letters() {
+        // Found by fuzz/canon: `%6e|` decoded to `n|`, which the url crate reads as the
+        // drive letter `n:`; `file://cocz/n:` then re-parsed as `file:///n:`.
+        assert_eq!(canon("file://cocz/%6e|"), "file://cocz/%6e|");
+        assert_eq!(canon("file:///C:/%7e?b=%7e&a#f"), "file:///C:/%7e?a&b=~");
+        let once = canonicalize(&Url::parse("file://cocz/%6e|").unwrap());
+        assert_eq!(Url::parse(once.as_str()).unwrap(), once);
     }
 
     #[test]
