@@ -150,3 +150,11 @@ docs:  ## build the docs site into site/ (mkdocs --strict; API reference from th
 clean:  ## remove build outputs
 	cargo clean
 	rm -rf dist python/ferrocrawl/*.so
+
+.PHONY: fuzz
+fuzz:  ## every cargo-fuzz target of fuzz/ for FUZZ_SECONDS (180) each, one after another (nightly + cargo-fuzz)
+	cargo install --locked cargo-fuzz
+	cd fuzz && for t in $$(cargo +nightly fuzz list); do \
+		mkdir -p corpus/$$t && \
+		cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$${FUZZ_SECONDS:-180} -rss_limit_mb=2048 -timeout=10 || exit 1; \
+	done

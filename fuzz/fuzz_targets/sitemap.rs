@@ -1,6 +1,6 @@
-//! Any bytes (XML, gzip, text) give a sitemap or an error, never a panic; gzip input is
-//! sniffed and inflated up to the cap, so no input (a gzip bomb) makes the parser return
-//! more `<loc>` text than the cap allows.
+//! Sitemap parsing (not in the list, but cheap and it takes hostile bytes): XML, gzip
+//! or text give a sitemap or an error, never a panic; a gzip bomb is inflated only up to the
+//! cap, so the `<loc>` text is bounded by it.
 #![no_main]
 
 use ferrocrawl_core::crawl::sitemap::{parse, SitemapDoc};
