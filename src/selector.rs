@@ -305,20 +305,13 @@ impl Selector {
         };
         let run = |items: &mut Vec<Item>| match query {
             html::Query::XPath(xpath) => {
-                // parsel's document selector is its root element: `.` there is that element
-                // (`./body`, `name(.)`, `./namespace::*`), and absolute paths still start at
-                // the document
-                let context = match item {
-                    Item::Node(NodeId::DOCUMENT) => doc.root_element().map_or(item.clone(), Item::Node),
-                    _ => item.clone(),
-                };
                 // ad hoc ones come last: they win over registered ones
                 let registered = namespaces.as_deref().map_or(&[][..], Vec::as_slice);
                 if adhoc.is_empty() {
-                    xpath.evaluate_with(&doc, &context, vars, registered, items)
+                    xpath.evaluate_with(&doc, &item, vars, registered, items)
                 } else {
                     let all: Vec<_> = registered.iter().chain(adhoc).cloned().collect();
-                    xpath.evaluate_with(&doc, &context, vars, &all, items)
+                    xpath.evaluate_with(&doc, &item, vars, &all, items)
                 }
             }
             html::Query::Css(_) => query.select(&doc, &item, items),

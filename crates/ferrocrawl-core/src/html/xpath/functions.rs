@@ -345,7 +345,8 @@ mod tests {
             ("//li[position() = 2]/@id", "y"),
             ("local-name(//svg/*)", "rect"),
             ("name(//a/@href)", "href"),
-            ("name()", ""),
+            ("name()", "html"), // from the document, `.` is the root element (lxml)
+            ("name(/)", ""),
             ("namespace-uri(//svg)", ""),
             ("string(//li)", "10"),
             ("string(//a/@href)", "/k?q=1"),

@@ -77,6 +77,9 @@ impl XPath {
             .with_kind("Undefined namespace prefix"));
         }
         let node = match context {
+            // From the document, `.` is its root element, as in lxml and parsel (`./body`,
+            // `name(.)`, `./namespace::*`); absolute paths still start at the document.
+            Item::Node(NodeId::DOCUMENT) => XNode::node(doc.root_element().unwrap_or(NodeId::DOCUMENT)),
             Item::Node(id) => XNode::node(*id),
             Item::Attr { owner, index } => XNode::attr(*owner, *index),
             _ => return Ok(()),
