@@ -38,6 +38,7 @@ redis-server's own, from INFO cpu).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -49,6 +50,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,27 @@ def reexec_in_netns() -> None:
     env = dict(os.environ, **{NETNS_ENV: "1"})
     cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
     os.execvpe("unshare", [*cmd, sys.executable, *sys.argv], env)
+
+
+async def consume_within(
+    consume: Callable[[], Awaitable[None]], timeout: float, res: dict, delivered: Callable[[], int]
+) -> None:
+    """Runs a crawl's consumer for at most `timeout` s. A hang, or an error raised out of the
+    crawl, is a finding: it goes into `res["error"]` as it is."""
+    try:
+        await asyncio.wait_for(consume(), timeout)
+    except asyncio.TimeoutError:
+        res["error"] = f"hang: no end after {timeout}s, {delivered()} pages delivered"
+    except Exception as e:
+        res["error"] = f"{type(e).__name__}: {e}"[:500]
+
+
+async def close_within(crawler: Any, res: dict) -> None:
+    """`crawler.aclose()` within 60 s; a failure is recorded unless an error already was."""
+    try:
+        await asyncio.wait_for(crawler.aclose(), 60)
+    except Exception as e:
+        res.setdefault("error", f"aclose: {type(e).__name__}: {e}"[:500])
 
 
 def run_measured(cmd: list[str], timeout: float) -> tuple[dict[str, Any], Any]:

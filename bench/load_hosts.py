@@ -49,7 +49,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crawl import NETNS_ENV, reexec_in_netns, run_measured  # noqa: E402
+from crawl import NETNS_ENV, close_within, consume_within, reexec_in_netns, run_measured  # noqa: E402
 from crawl_memory import rss_mb  # noqa: E402
 
 PER_HOST = 2
@@ -202,12 +202,7 @@ async def crawl_child(a: argparse.Namespace) -> dict[str, Any]:
 
     res: dict[str, Any] = {}
     sampler = asyncio.ensure_future(sample())
-    try:
-        await asyncio.wait_for(consume(), a.timeout)
-    except asyncio.TimeoutError:
-        res["error"] = f"hang: no end after {a.timeout}s, {pages} pages delivered"
-    except Exception as e:  # raised out of the crawl: a finding, reported as is
-        res["error"] = f"{type(e).__name__}: {e}"[:500]
+    await consume_within(consume, a.timeout, res, lambda: pages)
     dt = time.perf_counter() - t0
     after = rss_mb()
     # tokio's idle blocking threads exit after 10 s: what is left with the crawler still
@@ -216,10 +211,7 @@ async def crawl_child(a: argparse.Namespace) -> dict[str, Any]:
     settled, settled_threads = rss_mb(), threads()
     sampler.cancel()
     stats = crawler.stats
-    try:
-        await asyncio.wait_for(crawler.aclose(), 60)
-    except Exception as e:
-        res.setdefault("error", f"aclose: {type(e).__name__}: {e}"[:500])
+    await close_within(crawler, res)
     res.update(
         pages=pages,
         seconds=round(dt, 2),

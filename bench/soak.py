@@ -44,7 +44,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from crawl import NETNS_ENV, bench_dir, reexec_in_netns, run_measured  # noqa: E402
+from crawl import NETNS_ENV, bench_dir, close_within, consume_within, reexec_in_netns, run_measured  # noqa: E402
 from crawl_memory import rss_mb  # noqa: E402
 from gen_site import ensure_crawl_site  # noqa: E402
 from nginx import Nginx  # noqa: E402
@@ -109,19 +109,11 @@ async def crawl_child(a: argparse.Namespace) -> dict[str, Any]:
                 samples.append((pages, round(rss_mb(), 1), round(time.perf_counter() - t0, 2)))
                 progress.write_text(str(pages))  # noqa: ASYNC240 (a few bytes, 100 times)
 
-    try:
-        await asyncio.wait_for(consume(), a.timeout)
-    except asyncio.TimeoutError:
-        res["error"] = f"hang: no end after {a.timeout}s, {pages} pages delivered"
-    except Exception as e:  # raised out of the crawl: a finding, reported as is
-        res["error"] = f"{type(e).__name__}: {e}"[:500]
+    await consume_within(consume, a.timeout, res, lambda: pages)
     dt = time.perf_counter() - t0
     samples.append((pages, round(rss_mb(), 1), round(dt, 2)))
     stats = crawler.stats
-    try:
-        await asyncio.wait_for(crawler.aclose(), 60)
-    except Exception as e:
-        res.setdefault("error", f"aclose: {type(e).__name__}: {e}"[:500])
+    await close_within(crawler, res)
     res.update(
         pages=pages,
         seconds=round(dt, 1),

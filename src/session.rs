@@ -161,9 +161,6 @@ impl ClientSession {
             config.retry.methods = convert::methods(methods).map_err(|e| errors::to_py(py, e))?;
         }
         config.max_body_size = max_body_size;
-        if max_headers == 0 {
-            return Err(PyValueError::new_err("max_headers must be at least 1"));
-        }
         config.max_headers = max_headers;
         config.http2 = http2;
         if let Some(ua) = user_agent {

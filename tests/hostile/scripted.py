@@ -23,8 +23,8 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 
-from tests.servers.loop import LoopThread
-from tests.servers.net import HOST, bound_socket
+from tests.servers.loop import StreamServer
+from tests.servers.net import HOST
 
 MAX_HEAD = 256 * 1024
 HEAD_WAIT = 10.0
@@ -99,7 +99,7 @@ class Conn:
 Script = Callable[[Conn], Awaitable[None]]
 
 
-class Scripted:
+class Scripted(StreamServer):
     def __init__(
         self,
         script: Script,
@@ -115,21 +115,7 @@ class Scripted:
         self.requests: list[tuple[int, bytes]] = []  # (connection index, request head)
         self.ended: dict[int, float] = {}  # connection index -> when its script ended
         self.errors: list[BaseException] = []  # unexpected exceptions raised by the script
-        self._sock = bound_socket(host=host)
-        self.host = host
-        self.port: int = self._sock.getsockname()[1]
-        scheme = "https" if ssl_context else "http"
-        self.base = f"{scheme}://{host}:{self.port}"
-        self._ssl = ssl_context
-        self._thread = LoopThread(f"scripted-{self.port}")
-        self._server: asyncio.Server | None = None
-        self._thread.run(self._start())
-
-    async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, sock=self._sock, ssl=self._ssl)
-
-    def url(self, path: str = "/") -> str:
-        return self.base + path
+        super().__init__("scripted", host, ssl_context)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -158,16 +144,6 @@ class Scripted:
         while time.monotonic() < deadline and not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         return predicate()
-
-    def close(self) -> None:
-        async def stop() -> None:
-            if self._server is not None:
-                self._server.close()
-                await asyncio.sleep(0)
-
-        self._thread.run(stop())
-        self._thread.stop()
-        self._sock.close()
 
 
 async def answer(conn: Conn, response: bytes) -> None:

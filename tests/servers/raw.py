@@ -27,8 +27,7 @@ import time
 from collections import defaultdict
 from urllib.parse import parse_qs, urlsplit
 
-from .loop import LoopThread
-from .net import HOST, bound_socket
+from .loop import StreamServer
 
 MAX_HEAD = 64 * 1024
 HOLD_MAX = 60.0  # a held connection is dropped after this long, whatever the client does
@@ -41,24 +40,13 @@ def _rst(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-class RawServer:
+class RawServer(StreamServer):
     def __init__(self) -> None:
         self._registered: dict[str, bytes] = {}
         self.hits: defaultdict[str, int] = defaultdict(int)
         self._closed: dict[str, float] = {}
         self.requests: list[bytes] = []
-        self._sock = bound_socket()
-        self.port: int = self._sock.getsockname()[1]
-        self.base = f"http://{HOST}:{self.port}"
-        self._thread = LoopThread("raw-server")
-        self._server: asyncio.Server | None = None
-        self._thread.run(self._start())
-
-    async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, sock=self._sock)
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        super().__init__("raw-server")
 
     def register(self, name: str, data: bytes) -> str:
         """Serve `data` verbatim at /bytes/{name}; returns the URL."""
@@ -166,13 +154,3 @@ class RawServer:
         else:
             w(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         await writer.drain()
-
-    def close(self) -> None:
-        async def stop() -> None:
-            if self._server is not None:
-                self._server.close()
-                await asyncio.sleep(0)
-
-        self._thread.run(stop())
-        self._thread.stop()
-        self._sock.close()

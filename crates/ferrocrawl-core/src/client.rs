@@ -98,6 +98,9 @@ impl Client {
         if config.limit == 0 {
             return Err(Error::InvalidArgument { what: "limit", reason: "must be at least 1".into() });
         }
+        if config.max_headers == 0 {
+            return Err(Error::InvalidArgument { what: "max_headers", reason: "must be at least 1".into() });
+        }
         if config.limit_per_host == Some(0) {
             return Err(Error::InvalidArgument {
                 what: "limit_per_host",
@@ -325,26 +328,30 @@ impl Client {
         let origin = url.origin();
         let mut history = Vec::new();
         loop {
-            // Each hop takes the slots of its own host (released when it redirects), so
-            // limit_per_host holds for every host a redirect chain visits.
             if let Some(guard) = &self.shared.config.net_guard {
                 guard.check_url(&url).map_err(|e| blocked(&url, &e))?;
             }
+            // Each hop takes the slots of its own host (released when it redirects), so
+            // limit_per_host holds for every host a redirect chain visits.
             let permits = self.acquire(&url).await;
             // Credentials the caller set go only to the origin they asked for.
             let same_origin = url.origin() == origin;
-            let headers = self.headers_for(req, &url, same_origin, body.as_ref())?;
-            let mut req = transport.request(method.clone(), url.clone()).headers(headers);
-            if let Some(b) = &body {
-                req = req.body(b.bytes.clone());
-            }
+            let send = || -> Result<_> {
+                let headers = self.headers_for(req, &url, same_origin, body.as_ref())?;
+                let mut request = transport.request(method.clone(), url.clone()).headers(headers);
+                if let Some(b) = &body {
+                    request = request.body(b.bytes.clone());
+                }
+                Ok(request.send())
+            };
             // A pooled connection the server closed as the request went out (its idle
-            // timeout): an idempotent request is sent once more, as aiohttp and urllib3 do,
-            // whatever `retries` says; a POST never is, it may have been acted on.
-            let again = self.shared.config.retry.allows(&method).then(|| req.try_clone()).flatten();
-            let resp = match (req.send().await, again) {
-                (Err(e), Some(again)) if is_stale_connection(&e) => again.send().await,
-                (result, _) => result,
+            // timeout): an idempotent request is built and sent once more, as aiohttp and
+            // urllib3 do, whatever `retries` says; a POST never is, it may have been acted on.
+            let resp = match send()?.await {
+                Err(e) if is_stale_connection(&e) && self.shared.config.retry.allows(&method) => {
+                    send()?.await
+                }
+                result => result,
             }
             .map_err(|e| map_reqwest_error(&e, &url, timeouts))?;
             self.shared.jar.set_cookies(&mut resp.headers().get_all(SET_COOKIE).iter(), &url);
@@ -670,8 +677,7 @@ pub(crate) async fn with_deadline<T>(
 /// for url (...)", with the useful part (refused, reset, certificate) in the source chain.
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = String::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
+    for err in chain(e) {
         let msg = err.to_string();
         if !out.contains(&msg) {
             if !out.is_empty() {
@@ -679,9 +685,15 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
             }
             out.push_str(&msg);
         }
-        next = cause(err);
     }
     out
+}
+
+/// `e` and its causes, outermost first.
+fn chain<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |err| cause(*err))
 }
 
 /// The next error down the chain. An `io::Error`'s `source()` skips the error it wraps
@@ -706,8 +718,7 @@ enum Cause {
 }
 
 fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
-    let mut next = Some(e);
-    while let Some(err) = next {
+    for err in chain(e) {
         if let Some(blocked) = err.downcast_ref::<Blocked>() {
             return Cause::Blocked(blocked.to_string());
         }
@@ -726,7 +737,6 @@ fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
         if io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
             return Cause::Refused;
         }
-        next = cause(err);
     }
     Cause::Other
 }
@@ -735,14 +745,9 @@ fn cause_of(e: &(dyn std::error::Error + 'static)) -> Cause {
 /// response: what a kept-alive connection does when its idle timeout fires as the request
 /// arrives. A reset stays an error, for `retries` to decide on.
 fn is_stale_connection(e: &reqwest::Error) -> bool {
-    let mut next = std::error::Error::source(e);
-    while let Some(err) = next {
-        if let Some(h) = err.downcast_ref::<hyper::Error>() {
-            return h.is_incomplete_message() || h.is_canceled();
-        }
-        next = cause(err);
-    }
-    false
+    chain(e)
+        .find_map(|err| err.downcast_ref::<hyper::Error>())
+        .is_some_and(|h| h.is_incomplete_message() || h.is_canceled())
 }
 
 fn blocked(url: &Url, why: &Blocked) -> Error {
