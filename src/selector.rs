@@ -314,11 +314,15 @@ impl Selector {
                     xpath.evaluate_with(&doc, &item, vars, &all, items)
                 }
             }
-            html::Query::Css(_) => query.select(&doc, &item, items),
+            html::Query::Css(_) => query.select(&doc, &item, items).map(|()| None),
         };
         let result =
             if doc.len() > DETACH_QUERY_NODES { py.detach(|| run(&mut items)) } else { run(&mut items) };
-        result.map_err(|e| selector_error(py, &e))?;
+        // re:match() results are nodes of a new document: the selectors share that one
+        let cell = match result.map_err(|e| selector_error(py, &e))? {
+            Some(fragment) => shared(fragment),
+            None => cell,
+        };
         let source: Arc<str> = source.into();
         let selectors = items
             .into_iter()

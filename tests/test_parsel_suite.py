@@ -1,10 +1,9 @@
 """parsel's own ``TestSelector`` and ``TestExslt`` (tests/parsel_suite/, vendored) run on
 ``ferrocrawl.Selector``.
 
-``EXCLUDED``: the tests that inspect lxml objects directly (skipped, with the reason).
-``NOT_YET``: the tests ferrocrawl fails, with the reason (issue #12); strict xfails, so one that
-starts passing fails the suite until it is taken off the list. Both are in the README's
-"differences from parsel" table. Keys are test names, or test ids for a parametrized case.
+``EXCLUDED``: the tests that inspect lxml objects directly (skipped, with the reason; listed in
+the README's "differences from parsel" table). Every other test must pass. Keys are test
+names, or test ids for a parametrized case.
 """
 
 from __future__ import annotations
@@ -26,11 +25,6 @@ EXCLUDED: dict[str, str] = {
     "test_drop_with_xml_type": "calls lxml's getparent() on .root",
 }
 
-NOT_YET: dict[str, str] = {
-    # TestExslt
-    "test_regexp": "re:match() (it makes new <match> elements) is not supported",
-}
-
 
 # The suite names parsel's exceptions for what drop() refuses; ferrocrawl raises its own, of
 # the same names (in ferrocrawl's exception tree).
@@ -44,8 +38,6 @@ class Expectations:
         names = (request.node.name, request.node.originalname)
         if reason := next((EXCLUDED[n] for n in names if n in EXCLUDED), None):
             pytest.skip(f"inspects lxml objects: {reason}")
-        if reason := next((NOT_YET[n] for n in names if n in NOT_YET), None):
-            request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 class TestParselSelector(Expectations, upstream.TestSelector):

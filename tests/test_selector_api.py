@@ -379,6 +379,33 @@ def test_parsels_xpath_extensions():
     assert sel.xpath("set:difference(//p, //p[has-class('red')])/text()").getall() == ["2"]
 
 
+def test_re_match_results_are_selectors_of_their_own_document():
+    sel = fc('<a href="https://example.org/x?q=1">t</a><a href="/y">u</a>')
+    matches = sel.xpath(r're:match(//a/@href, "(\w+)://([^/]+)(/[^?]*)")')
+    assert matches.getall() == [
+        "<match>https://example.org/x</match>",
+        "<match>https</match>",
+        "<match>example.org</match>",
+        "<match>/x</match>",
+    ]
+    # each is a selector over the fragment: further queries stay inside it
+    assert matches[2].xpath("text()").get() == "example.org"
+    assert matches[2].xpath("following-sibling::match/text()").getall() == ["/x"]
+    assert matches[0].xpath("name(..)").get() == "matches"
+    assert matches[0].xpath("count(//a)").get() == "0.0"
+    assert sel.xpath(r'count(re:match(//a[2]/@href, "\w", "g"))').get() == "1.0"
+    assert sel.xpath('re:match("none", "x")').getall() == []
+    # the page's nodes and the new ones cannot share one result list
+    with pytest.raises(ferrocrawl.SelectorError, match=r"re:match\(\) results"):
+        sel.xpath('//a | re:match("ab", "a")')
+
+
+async def test_parse_many_reads_re_match_as_the_strings_get_gives():
+    rules = {"m": r're:match(//p, "(\w)=(\w)")', "t": r'xpath:re:match(//p, "(\w)=(\w)")[3]/text()'}
+    [row] = await ferrocrawl.parse_many(["<p>k=v</p>"], rules)
+    assert row == {"m": ["<match>k=v</match>", "<match>k</match>", "<match>v</match>"], "t": ["v"]}
+
+
 def test_xpath_errors_read_as_parsels():
     sel = fc("<a>x</a>")
     for query, kind in [

@@ -60,9 +60,10 @@ fuzz_target!(|expr: &str| {
         for context in &page.contexts {
             out.clear();
             match compiled.evaluate_with(&page.doc, context, &VARS, &namespaces, &mut out) {
-                Ok(()) => {
+                Ok(fragment) => {
+                    let doc = fragment.as_deref().unwrap_or(&page.doc);
                     for item in &out {
-                        let _ = page.doc.get(item);
+                        let _ = doc.get(item);
                     }
                 }
                 Err(e) => {

@@ -8,6 +8,7 @@ mod css;
 mod dom;
 mod entities;
 mod error;
+mod fragment;
 #[cfg(test)]
 mod hostile_tests;
 mod item;

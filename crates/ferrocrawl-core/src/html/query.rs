@@ -3,7 +3,8 @@
 //! Which language a string is: a prefix `css:` or `xpath:` says so explicitly; otherwise a
 //! string is XPath when it starts (after whitespace) with something no CSS selector starts
 //! with: `/`, `./`, `..`, `(`, `@`, a quote, or a name directly followed by `(` (a function
-//! call such as `count(//a)` or `text()`). Everything else is CSS: `.price` and `div > a` are
+//! call such as `count(//a)` or `text()`, or one of parsel's EXSLT functions such as
+//! `re:match(`, which CSS would read as a pseudo-class no browser has). Everything else is CSS: `.price` and `div > a` are
 //! CSS, `./price`, `//div` and `normalize-space(//h1)` XPath. Write `xpath:` for XPath that
 //! starts otherwise (`xpath:td[2]`).
 
@@ -32,6 +33,20 @@ pub fn xpath(expr: &str) -> Result<Arc<XPath>, SelectorError> {
     XPATH.get_or_try_insert(expr, XPath::parse)
 }
 
+/// Whether `t` starts with a call of one of the EXSLT functions parsel binds.
+fn is_exslt_call(t: &str) -> bool {
+    const EXSLT: [&str; 7] = [
+        "re:test(",
+        "re:match(",
+        "re:replace(",
+        "set:difference(",
+        "set:intersection(",
+        "set:distinct(",
+        "set:has-same-node(",
+    ];
+    EXSLT.iter().any(|f| t.starts_with(f))
+}
+
 #[derive(Debug, Clone)]
 pub enum Query {
     Css(Arc<CssQuery>),
@@ -49,7 +64,7 @@ impl Query {
         }
         let t = expr.trim_start();
         let name_end = t.find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_')).unwrap_or(t.len());
-        let is_call = name_end > 0 && t[name_end..].starts_with('(');
+        let is_call = name_end > 0 && t[name_end..].starts_with('(') || is_exslt_call(t);
         let xpath_start = ["/", "./", "..", "(", "@", "'", "\""].iter().any(|p| t.starts_with(p));
         if xpath_start || is_call {
             xpath(expr).map(Query::XPath)
@@ -86,6 +101,9 @@ mod tests {
             ("(//a)[1]", true),
             ("  /html", true),
             ("xpath:td[2]", true),
+            ("re:match(//a/@href, 'x')", true),
+            ("set:difference(//a, //b)", true),
+            ("set:not(.x)", false),
             ("count(//a)", true),
             ("normalize-space(//h1)", true),
             ("@href", true),

@@ -186,6 +186,9 @@ pub(crate) enum Function {
     HasClass,
     /// EXSLT `re:test(string, pattern, flags?)` (parsel binds `re`); flags: `i` ignores case.
     ReTest,
+    /// EXSLT `re:match(string, pattern, flags?)`: a `<match>` element for the match and one
+    /// per group (flag `g`: one per match), new nodes of a fragment of their own.
+    ReMatch,
     /// EXSLT `re:replace(string, pattern, flags, replacement)`; flag `g` replaces every match.
     ReReplace,
     /// EXSLT `set:difference(a, b)`: the nodes of `a` not in `b` (parsel binds `set`).
@@ -229,6 +232,7 @@ impl Function {
             "round" => (F::Round, 1, 1),
             "has-class" => (F::HasClass, 1, usize::MAX),
             "re:test" => (F::ReTest, 2, 3),
+            "re:match" => (F::ReMatch, 2, 3),
             "re:replace" => (F::ReReplace, 4, 4),
             "set:difference" => (F::SetDifference, 2, 2),
             "set:intersection" => (F::SetIntersection, 2, 2),

@@ -4,12 +4,14 @@
 //! only recursion is over the expression, whose depth the parser bounds.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use html5ever::{ns, LocalName};
 
 use super::ast::{ArithOp, Axis, CmpOp, Expr, NameTest, NodeTest, Path, Predicate, Start, Step};
 use crate::html::dom::{Document, NodeData, NodeId};
 use crate::html::error::SelectorError;
+use crate::html::item::Item;
 
 /// A node of the XPath data model: a tree node or an attribute. The value is the document
 /// order key: `id << 32` for a node, `(owner << 32) | (index + 1)` for an attribute.
@@ -59,9 +61,12 @@ impl XNode {
 /// Marks a namespace node in [`XNode`]'s low half (attributes count from 1 below it).
 const NS_BIT: u32 = 1 << 31;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Value {
     Nodes(Vec<XNode>),
+    /// Nodes of a result tree fragment: the new `<match>` elements of EXSLT `re:match()`,
+    /// which live in a document of their own (as in lxml), read with [`Evaluator::within`].
+    Fragment(Arc<Document>, Vec<XNode>),
     Str(String),
     Num(f64),
     Bool(bool),
@@ -92,6 +97,12 @@ impl<'a> Evaluator<'a> {
         SelectorError::new(self.src, pos, message).with_kind("Invalid type")
     }
 
+    /// This evaluator on another document (a fragment's), with the same variables and
+    /// namespaces: there `/` is the fragment's document node, as in lxml.
+    pub fn within<'f>(&'f self, doc: &'f Document) -> Evaluator<'f> {
+        Evaluator { doc, ..*self }
+    }
+
     pub fn eval(&self, expr: &Expr, ctx: Ctx) -> EResult<Value> {
         Ok(match expr {
             Expr::Or(a, b) => Value::Bool(self.boolean(a, ctx)? || self.boolean(b, ctx)?),
@@ -112,14 +123,24 @@ impl<'a> Evaluator<'a> {
                 })
             }
             Expr::Neg(a) => Value::Num(-self.number(a, ctx)?),
-            Expr::Union(a, b, pos) => {
-                let (Value::Nodes(mut a), Value::Nodes(b)) = (self.eval(a, ctx)?, self.eval(b, ctx)?) else {
-                    return Err(self.error(*pos, "both operands of '|' must be node-sets"));
-                };
-                a.extend(b);
-                normalize(&mut a);
-                Value::Nodes(a)
-            }
+            Expr::Union(a, b, pos) => match (self.eval(a, ctx)?, self.eval(b, ctx)?) {
+                (Value::Nodes(mut a), Value::Nodes(b)) => {
+                    a.extend(b);
+                    normalize(&mut a);
+                    Value::Nodes(a)
+                }
+                (Value::Nodes(empty), fragment @ Value::Fragment(..))
+                | (fragment @ Value::Fragment(..), Value::Nodes(empty))
+                    if empty.is_empty() =>
+                {
+                    fragment
+                }
+                (Value::Fragment(..), Value::Nodes(_) | Value::Fragment(..))
+                | (Value::Nodes(_), Value::Fragment(..)) => {
+                    return Err(self.error(*pos, "'|' cannot join re:match() results with other nodes"))
+                }
+                _ => return Err(self.error(*pos, "both operands of '|' must be node-sets")),
+            },
             Expr::Literal(s) => Value::Str(s.clone()),
             Expr::Number(n) => Value::Num(*n),
             Expr::Variable(name, pos) => match self.vars.iter().find(|(n, _)| n == name) {
@@ -132,17 +153,34 @@ impl<'a> Evaluator<'a> {
                 }
             },
             Expr::Call(f, args, pos) => self.call(*f, args, *pos, ctx)?,
-            Expr::Filter(primary, predicates, pos) => {
-                let Value::Nodes(mut nodes) = self.eval(primary, ctx)? else {
-                    return Err(self.error(*pos, "predicates apply to node-sets only"));
-                };
-                for predicate in predicates {
-                    nodes = self.filter(nodes, predicate)?;
+            Expr::Filter(primary, predicates, pos) => match self.eval(primary, ctx)? {
+                Value::Nodes(mut nodes) => {
+                    for predicate in predicates {
+                        nodes = self.filter(nodes, predicate)?;
+                    }
+                    Value::Nodes(nodes)
                 }
-                Value::Nodes(nodes)
-            }
-            Expr::Path(path) => Value::Nodes(self.path(path, ctx)?),
+                Value::Fragment(doc, mut nodes) => {
+                    let within = self.within(&doc);
+                    for predicate in predicates {
+                        nodes = within.filter(nodes, predicate)?;
+                    }
+                    Value::Fragment(doc, nodes)
+                }
+                _ => return Err(self.error(*pos, "predicates apply to node-sets only")),
+            },
+            Expr::Path(path) => self.path(path, ctx)?,
         })
+    }
+
+    /// A node of the result as a query item.
+    pub fn item(&self, n: XNode) -> Item {
+        match (n.attr_index(), n.ns_index()) {
+            (Some(index), _) => Item::Attr { owner: n.id(), index },
+            // a namespace node comes out as its URI (lxml gives a (prefix, uri) tuple)
+            (_, Some(_)) => Item::String(self.string_value(n).into_owned()),
+            _ => Item::Node(n.id()),
+        }
     }
 
     pub fn boolean(&self, expr: &Expr, ctx: Ctx) -> EResult<bool> {
@@ -160,7 +198,7 @@ impl<'a> Evaluator<'a> {
     #[allow(clippy::unused_self, reason = "kept with the other conversions, which need the document")]
     pub fn to_boolean(&self, value: &Value) -> bool {
         match value {
-            Value::Nodes(n) => !n.is_empty(),
+            Value::Nodes(n) | Value::Fragment(_, n) => !n.is_empty(),
             Value::Str(s) => !s.is_empty(),
             Value::Num(n) => *n != 0.0 && !n.is_nan(),
             Value::Bool(b) => *b,
@@ -170,6 +208,7 @@ impl<'a> Evaluator<'a> {
     pub fn to_number(&self, value: &Value) -> f64 {
         match value {
             Value::Nodes(n) => n.first().map_or(f64::NAN, |&n| str_to_number(&self.string_value(n))),
+            Value::Fragment(doc, n) => self.within(doc).to_number(&Value::Nodes(n.clone())),
             Value::Str(s) => str_to_number(s),
             Value::Num(n) => *n,
             Value::Bool(b) => f64::from(u8::from(*b)),
@@ -179,6 +218,7 @@ impl<'a> Evaluator<'a> {
     pub fn to_string(&self, value: Value) -> String {
         match value {
             Value::Nodes(n) => n.first().map(|&n| self.string_value(n).into_owned()).unwrap_or_default(),
+            Value::Fragment(doc, n) => self.within(&doc).to_string(Value::Nodes(n)),
             Value::Str(s) => s,
             Value::Num(n) => number_to_string(n),
             Value::Bool(b) => if b { "true" } else { "false" }.to_string(),
@@ -222,6 +262,9 @@ impl<'a> Evaluator<'a> {
 
     #[allow(clippy::float_cmp, reason = "XPath compares IEEE 754 numbers exactly")]
     fn compare(&self, op: CmpOp, a: &Value, b: &Value) -> bool {
+        if matches!(a, Value::Fragment(..)) || matches!(b, Value::Fragment(..)) {
+            return self.compare_strings_of(op, a, b);
+        }
         match (a, b) {
             (Value::Nodes(x), Value::Nodes(y)) => {
                 let ys: Vec<Cow<'_, str>> = y.iter().map(|&n| self.string_value(n)).collect();
@@ -251,28 +294,49 @@ impl<'a> Evaluator<'a> {
     /// Compares one node with a scalar; `swapped` when the scalar is the left operand.
     fn compare_node(&self, op: CmpOp, node: XNode, other: &Value, swapped: bool) -> bool {
         let op = if swapped { op.swapped() } else { op };
-        let s = self.string_value(node);
-        match other {
-            Value::Bool(b) => compare_numbers(op, 1.0, f64::from(u8::from(*b))),
-            Value::Num(n) => compare_numbers(op, str_to_number(&s), *n),
-            Value::Str(t) => compare_strings(op, &s, t),
-            Value::Nodes(_) => unreachable!("node-set pairs are compared above"),
+        compare_with_scalar(op, &self.string_value(node), other)
+    }
+
+    /// [`Evaluator::compare`] when an operand is a fragment, whose nodes only its own
+    /// evaluator can read: node-sets become their string-values first.
+    fn compare_strings_of(&self, op: CmpOp, a: &Value, b: &Value) -> bool {
+        let strings = |v: &Value| match v {
+            Value::Nodes(n) => Some(n.iter().map(|&n| self.string_value(n).into_owned()).collect::<Vec<_>>()),
+            Value::Fragment(doc, n) => {
+                let within = self.within(doc);
+                Some(n.iter().map(|&n| within.string_value(n).into_owned()).collect())
+            }
+            _ => None,
+        };
+        match (strings(a), strings(b)) {
+            (Some(x), Some(y)) => x.iter().any(|sx| y.iter().any(|sy| compare_strings(op, sx, sy))),
+            (Some(x), None) => x.iter().any(|s| compare_with_scalar(op, s, b)),
+            (None, Some(y)) => y.iter().any(|s| compare_with_scalar(op.swapped(), s, a)),
+            (None, None) => unreachable!("one operand is a fragment"),
         }
     }
 
     // -----------------------------------------------------------------------------------------
     // Location paths
 
-    fn path(&self, path: &Path, ctx: Ctx) -> EResult<Vec<XNode>> {
-        let mut nodes = match &path.start {
+    fn path(&self, path: &Path, ctx: Ctx) -> EResult<Value> {
+        let nodes = match &path.start {
             Start::Root => vec![XNode::node(NodeId::DOCUMENT)],
             Start::Context => vec![ctx.node],
             Start::Expr(expr, pos) => match self.eval(expr, ctx)? {
                 Value::Nodes(nodes) => nodes,
+                Value::Fragment(doc, nodes) => {
+                    let nodes = self.within(&doc).steps(nodes, &path.steps)?;
+                    return Ok(Value::Fragment(doc, nodes));
+                }
                 _ => return Err(self.error(*pos, "a path can only continue from a node-set")),
             },
         };
-        for step in &path.steps {
+        Ok(Value::Nodes(self.steps(nodes, &path.steps)?))
+    }
+
+    fn steps(&self, mut nodes: Vec<XNode>, steps: &[Step]) -> EResult<Vec<XNode>> {
+        for step in steps {
             if nodes.is_empty() {
                 break;
             }
@@ -585,6 +649,17 @@ fn compare_numbers(op: CmpOp, a: f64, b: f64) -> bool {
         CmpOp::Le => a <= b,
         CmpOp::Gt => a > b,
         CmpOp::Ge => a >= b,
+    }
+}
+
+/// Compares a node's string-value `s` with a scalar (a boolean compares the node's
+/// existence: true).
+fn compare_with_scalar(op: CmpOp, s: &str, other: &Value) -> bool {
+    match other {
+        Value::Bool(b) => compare_numbers(op, 1.0, f64::from(u8::from(*b))),
+        Value::Num(n) => compare_numbers(op, str_to_number(s), *n),
+        Value::Str(t) => compare_strings(op, s, t),
+        Value::Nodes(_) | Value::Fragment(..) => unreachable!("node-set pairs are compared as strings"),
     }
 }
 

@@ -3,10 +3,11 @@
 //! here, at the call's position.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::ast::{Expr, Function};
 use super::eval::{normalize, str_to_number, Ctx, EResult, Evaluator, Value, XNode};
-use crate::html::dom::NodeData;
+use crate::html::dom::{Document, NodeData};
 
 impl Evaluator<'_> {
     pub(crate) fn call(&self, f: Function, args: &[Expr], pos: usize, ctx: Ctx) -> EResult<Value> {
@@ -22,17 +23,17 @@ impl Evaluator<'_> {
         Ok(match f {
             F::Last => Value::Num(ctx.size as f64),
             F::Position => Value::Num(ctx.position as f64),
-            F::Count => Value::Num(self.node_set(&args[0], pos, ctx, "count")?.len() as f64),
+            F::Count => Value::Num(self.with_node_set(&args[0], pos, ctx, "count", |_, n| n.len())? as f64),
             F::Id => Value::Nodes(self.id(&args[0], ctx)?),
             F::LocalName | F::Name => {
-                let node = self.optional_node(args, pos, ctx, "name")?;
-                Value::Str(node.map(|n| self.node_name(n, f == F::Name)).unwrap_or_default())
+                Value::Str(self.with_first_node(args, pos, ctx, "name", |e, n| e.node_name(n, f == F::Name))?)
             }
             F::NamespaceUri => {
-                // lxml's HTML tree has no namespaces; XML names have theirs
-                let node = self.optional_node(args, pos, ctx, "namespace-uri")?;
-                let name = node.filter(|_| self.doc.is_xml()).and_then(|n| self.qual_name(n));
-                Value::Str(name.map(|q| q.ns.to_string()).unwrap_or_default())
+                Value::Str(self.with_first_node(args, pos, ctx, "namespace-uri", |e, n| {
+                    // lxml's HTML tree has no namespaces; XML names have theirs
+                    let name = Some(n).filter(|_| e.doc.is_xml()).and_then(|n| e.qual_name(n));
+                    name.map(|q| q.ns.to_string()).unwrap_or_default()
+                })?)
             }
             F::HasClass => {
                 let classes = self
@@ -51,6 +52,19 @@ impl Evaluator<'_> {
             F::ReTest => {
                 let flags = if args.len() > 2 { string_arg(2)? } else { String::new() };
                 Value::Bool(self.exslt_regex(&string_arg(1)?, &flags, pos)?.is_match(&string_arg(0)?))
+            }
+            F::ReMatch => {
+                let flags = if args.len() > 2 { string_arg(2)? } else { String::new() };
+                let re = self.exslt_regex(&string_arg(1)?, &flags, pos)?;
+                let texts = exslt_matches(&re, &string_arg(0)?, flags.contains('g'));
+                if texts.is_empty() {
+                    Value::Nodes(Vec::new())
+                } else {
+                    let doc = Arc::new(Document::matches(&texts, self.doc.is_xml()));
+                    let matches =
+                        doc.root_element().map(|root| doc.children(root).map(XNode::node).collect());
+                    Value::Fragment(doc, matches.unwrap_or_default())
+                }
             }
             F::ReReplace => {
                 let (s, flags, with) = (string_arg(0)?, string_arg(2)?, string_arg(3)?);
@@ -141,29 +155,58 @@ impl Evaluator<'_> {
                 Some(arg) => self.number(arg, ctx)?,
                 None => str_to_number(&self.string_value(ctx.node)),
             }),
-            F::Sum => {
-                let nodes = self.node_set(&args[0], pos, ctx, "sum")?;
+            F::Sum => Value::Num(self.with_node_set(&args[0], pos, ctx, "sum", |e, nodes| {
                 // fold from +0.0: f64's `sum()` starts at -0.0, and sum(empty) must print "0.0"
-                Value::Num(nodes.iter().fold(0.0, |acc, &n| acc + str_to_number(&self.string_value(n))))
-            }
+                nodes.iter().fold(0.0, |acc, &n| acc + str_to_number(&e.string_value(n)))
+            })?),
             F::Floor => Value::Num(self.number(&args[0], ctx)?.floor()),
             F::Ceiling => Value::Num(self.number(&args[0], ctx)?.ceil()),
             F::Round => Value::Num(round(self.number(&args[0], ctx)?)),
         })
     }
 
+    /// A node-set argument of this document (the `set:` functions compare nodes by identity,
+    /// which a `re:match()` fragment's never share).
     fn node_set(&self, arg: &Expr, pos: usize, ctx: Ctx, name: &str) -> EResult<Vec<XNode>> {
         match self.eval(arg, ctx)? {
             Value::Nodes(nodes) => Ok(nodes),
+            Value::Fragment(..) => Err(self.error(pos, format!("{name}() cannot take re:match() results"))),
             _ => Err(self.error(pos, format!("{name}() needs a node-set argument"))),
         }
     }
 
-    /// The first node of the optional node-set argument, or the context node.
-    fn optional_node(&self, args: &[Expr], pos: usize, ctx: Ctx, name: &str) -> EResult<Option<XNode>> {
+    /// `f` of a node-set argument's nodes and the evaluator of their document (a
+    /// `re:match()` fragment has its own).
+    fn with_node_set<R>(
+        &self,
+        arg: &Expr,
+        pos: usize,
+        ctx: Ctx,
+        name: &str,
+        f: impl FnOnce(&Evaluator<'_>, Vec<XNode>) -> R,
+    ) -> EResult<R> {
+        match self.eval(arg, ctx)? {
+            Value::Nodes(nodes) => Ok(f(self, nodes)),
+            Value::Fragment(doc, nodes) => Ok(f(&self.within(&doc), nodes)),
+            _ => Err(self.error(pos, format!("{name}() needs a node-set argument"))),
+        }
+    }
+
+    /// `f` of the first node of the optional node-set argument (or of the context node), ""
+    /// for an empty node-set.
+    fn with_first_node(
+        &self,
+        args: &[Expr],
+        pos: usize,
+        ctx: Ctx,
+        name: &str,
+        f: impl FnOnce(&Evaluator<'_>, XNode) -> String,
+    ) -> EResult<String> {
         match args.first() {
-            None => Ok(Some(ctx.node)),
-            Some(arg) => Ok(self.node_set(arg, pos, ctx, name)?.first().copied()),
+            None => Ok(f(self, ctx.node)),
+            Some(arg) => self.with_node_set(arg, pos, ctx, name, |e, nodes| {
+                nodes.first().map(|&n| f(e, n)).unwrap_or_default()
+            }),
         }
     }
 
@@ -212,6 +255,10 @@ impl Evaluator<'_> {
     fn id(&self, arg: &Expr, ctx: Ctx) -> EResult<Vec<XNode>> {
         let text = match self.eval(arg, ctx)? {
             Value::Nodes(nodes) => nodes.iter().map(|&n| self.string_value(n)).collect::<Vec<_>>().join(" "),
+            Value::Fragment(doc, nodes) => {
+                let within = self.within(&doc);
+                nodes.iter().map(|&n| within.string_value(n)).collect::<Vec<_>>().join(" ")
+            }
             other => self.to_string(other),
         };
         let wanted: Vec<&str> = text.split_ascii_whitespace().collect();
@@ -275,6 +322,19 @@ pub(crate) fn normalize_space(s: &str) -> String {
     out
 }
 
+/// The strings of EXSLT `re:match()` as lxml makes them: the match and each group ("" for
+/// one that took no part), or with `global` (flag `g`) every match's first group (the whole
+/// match when the pattern has none).
+fn exslt_matches(re: &regex::Regex, s: &str, global: bool) -> Vec<String> {
+    let text = |m: Option<regex::Match<'_>>| m.map_or("", |m| m.as_str()).to_owned();
+    if global {
+        let group = usize::from(re.captures_len() > 1);
+        re.captures_iter(s).map(|c| text(c.get(group))).collect()
+    } else {
+        re.captures(s).map(|c| c.iter().map(text).collect()).unwrap_or_default()
+    }
+}
+
 /// An EXSLT `re:replace` replacement in the `regex` crate's syntax: `\N` is group N, a `$`
 /// is literal.
 fn exslt_replacement(with: &str) -> String {
@@ -334,6 +394,80 @@ mod tests {
         // distinct by string-value: the inputs (and the p around them) are all ""
         assert_eq!(get(&doc, "count(set:distinct(//input | //p | //a))"), "3.0");
         assert_eq!(get(&doc, "set:has-same-node(//input, //*[@value='2'])"), "1");
+    }
+
+    /// EXSLT `re:match()`: new `<match>` elements in a fragment of their own, read by paths,
+    /// predicates, conversions and functions as lxml reads them (expected values from lxml).
+    #[test]
+    fn re_match_makes_a_fragment() {
+        let doc = Document::parse(r#"<a href="http://x.org/a.xml">t</a><a href="/b">u</a>"#, None);
+        let url = r#"re:match(//a/@href, "(\w+):\/\/([^/:]+)(:\d*)?([^# ]*)")"#;
+        assert_eq!(
+            getall(&doc, url),
+            [
+                "<match>http://x.org/a.xml</match>",
+                "<match>http</match>",
+                "<match>x.org</match>",
+                "<match></match>",
+                "<match>/a.xml</match>"
+            ]
+        );
+        assert_eq!(
+            getall(&doc, &format!("{url}/text()")),
+            ["http://x.org/a.xml", "http", "x.org", "", "/a.xml"]
+        );
+        assert_eq!(getall(&doc, &format!("{url}[2]")), ["<match>http</match>"]);
+        assert_eq!(get(&doc, &format!("string({url}[3])")), "x.org");
+        assert_eq!(get(&doc, &format!("count({url})")), "5.0");
+        assert_eq!(get(&doc, &format!("name({url}/..)")), "matches");
+        assert_eq!(get(&doc, &format!("count({url}/ancestor::node())")), "2.0", "<matches> and its document");
+        assert_eq!(getall(&doc, &format!("{url}[. = 'http']/following-sibling::*[1]/text()")), ["x.org"]);
+        assert_eq!(get(&doc, &format!("{url} = 'x.org'")), "1");
+        assert_eq!(get(&doc, &format!("'x.org' = {url}")), "1");
+        assert_eq!(get(&doc, &format!("{url} = //a")), "0");
+        assert_eq!(get(&doc, &format!("count({url}[/matches])")), "5.0", "`/` is the fragment's document");
+        assert_eq!(getall(&doc, r#"re:match("abcabc", "b", "g")"#), ["<match>b</match>", "<match>b</match>"]);
+        assert_eq!(
+            getall(&doc, r#"re:match("abcabc", "(b)(c)", "g")"#),
+            ["<match>b</match>", "<match>b</match>"]
+        );
+        assert_eq!(getall(&doc, r#"re:match("aBc", "b", "ig")/text()"#), ["B"]);
+        assert_eq!(get(&doc, r#"sum(re:match("a1b2", "\d", "g"))"#), "3.0");
+        assert!(getall(&doc, r#"re:match("abc", "z")"#).is_empty());
+        assert_eq!(getall(&doc, r#"//a[2] | re:match("abc", "z")"#), [r#"<a href="/b">u</a>"#]);
+        assert_eq!(getall(&doc, r#"//a[re:match(@href, "^/")]/text()"#), ["u"]);
+        // nodes of two documents in one result, or compared by identity: a clear error
+        for expr in [r#"//a | re:match("abc", "b")"#, r#"set:difference(re:match("abc", "b"), //a)"#] {
+            let err = super::super::XPath::parse(expr).unwrap().select(&doc, &mut Vec::new()).unwrap_err();
+            assert!(err.message.contains("re:match()"), "{expr}: {err}");
+        }
+    }
+
+    #[test]
+    fn re_match_results_belong_to_their_fragment() {
+        use crate::html::{Item, NodeId};
+        let doc = Document::parse_xml("<r><a>k=v</a></r>", None);
+        let mut out = Vec::new();
+        let xpath = super::super::XPath::parse(r#"re:match(//a, "(\w)=(\w)")[2]"#).unwrap();
+        let fragment = xpath.evaluate_with(&doc, &Item::Node(NodeId::DOCUMENT), &[], &[], &mut out).unwrap();
+        let fragment = fragment.expect("the <match> elements are not nodes of the page");
+        assert!(fragment.is_xml(), "an XML page's fragment is XML");
+        assert_eq!(out.iter().map(|i| fragment.get(i)).collect::<Vec<_>>(), ["<match>k</match>"]);
+        // a further query starts from the match, inside its fragment
+        assert_eq!(
+            super::super::testing::getall_from(&fragment, &out[0], "following-sibling::*"),
+            ["<match>v</match>"]
+        );
+        assert!(xpath.evaluate_with(&doc, &Item::Node(NodeId::DOCUMENT), &[], &[], &mut Vec::new()).is_ok());
+        let mut plain = Vec::new();
+        let none = super::super::XPath::parse("//a").unwrap().evaluate_with(
+            &doc,
+            &Item::Node(NodeId::DOCUMENT),
+            &[],
+            &[],
+            &mut plain,
+        );
+        assert!(none.unwrap().is_none(), "the page's own nodes");
     }
 
     #[test]

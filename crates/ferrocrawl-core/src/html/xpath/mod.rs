@@ -8,6 +8,8 @@ mod functions;
 mod lexer;
 mod parser;
 
+use std::sync::Arc;
+
 use super::dom::{Document, NodeId};
 use super::error::SelectorError;
 use super::item::Item;
@@ -48,15 +50,25 @@ impl XPath {
 
     /// Evaluates with `context` as the context node (an element, text, attribute or the
     /// document) and appends the result: a node-set as nodes and attributes in document order,
-    /// a string, number or boolean as one item. A scalar context yields nothing.
+    /// a string, number or boolean as one item. A scalar context yields nothing. The new
+    /// nodes of `re:match()` come out as what `get()` gives for them, strings.
     pub fn evaluate(&self, doc: &Document, context: &Item, out: &mut Vec<Item>) -> Result<(), SelectorError> {
-        self.evaluate_with(doc, context, &[], &[], out)
+        let start = out.len();
+        if let Some(fragment) = self.evaluate_with(doc, context, &[], &[], out)? {
+            for item in &mut out[start..] {
+                *item = Item::String(fragment.get(item));
+            }
+        }
+        Ok(())
     }
 
     /// [`XPath::evaluate`] with values for the variables of the expression (a variable
     /// without one is an error, `Undefined variable`) and `(prefix, uri)` namespace bindings,
     /// later ones first (a prefix without one is an error, `Undefined namespace prefix`;
     /// HTML elements are in no namespace, as in lxml, so a prefixed name never matches them).
+    ///
+    /// Returns the document the appended nodes belong to when it is not `doc`: the result
+    /// tree fragment EXSLT `re:match()` builds its `<match>` elements in.
     pub fn evaluate_with(
         &self,
         doc: &Document,
@@ -64,7 +76,7 @@ impl XPath {
         vars: &[(String, Variable)],
         namespaces: &[(String, String)],
         out: &mut Vec<Item>,
-    ) -> Result<(), SelectorError> {
+    ) -> Result<Option<Arc<Document>>, SelectorError> {
         if let Some(p) =
             self.prefixes.iter().find(|p| *p != "xml" && !namespaces.iter().any(|(q, _)| q == *p))
         {
@@ -82,24 +94,22 @@ impl XPath {
             Item::Node(NodeId::DOCUMENT) => XNode::node(doc.root_element().unwrap_or(NodeId::DOCUMENT)),
             Item::Node(id) => XNode::node(*id),
             Item::Attr { owner, index } => XNode::attr(*owner, *index),
-            _ => return Ok(()),
+            _ => return Ok(None),
         };
         let evaluator = Evaluator { doc, src: &self.source, vars, namespaces };
         let value = evaluator.eval(&self.expr, Ctx { node, position: 1, size: 1 })?;
         match value {
-            Value::Nodes(nodes) => {
-                out.extend(nodes.into_iter().map(|n| match (n.attr_index(), n.ns_index()) {
-                    (Some(index), _) => Item::Attr { owner: n.id(), index },
-                    // a namespace node comes out as its URI (lxml gives a (prefix, uri) tuple)
-                    (_, Some(_)) => Item::String(evaluator.string_value(n).into_owned()),
-                    _ => Item::Node(n.id()),
-                }));
+            Value::Nodes(nodes) => out.extend(nodes.into_iter().map(|n| evaluator.item(n))),
+            Value::Fragment(fragment, nodes) => {
+                let within = evaluator.within(&fragment);
+                out.extend(nodes.into_iter().map(|n| within.item(n)));
+                return Ok(Some(fragment));
             }
             Value::Str(s) => out.push(Item::String(s)),
             Value::Num(n) => out.push(Item::Number(n)),
             Value::Bool(b) => out.push(Item::Bool(b)),
         }
-        Ok(())
+        Ok(None)
     }
 
     /// [`XPath::evaluate`] from the document node.
