@@ -13,7 +13,7 @@ use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyList, PyString};
 use url::Url;
 
 use ferrocrawl_core::crawl::frontier::Politeness;
-use ferrocrawl_core::crawl::policy::{domain_of, pattern, Regex};
+use ferrocrawl_core::crawl::policy::{domain_of, pattern, Pattern};
 use ferrocrawl_core::crawl::store::{MemoryFrontier, RedisFrontier, SqliteFrontier};
 use ferrocrawl_core::crawl::{self, CrawlConfig, CrawlHandle, Follow, Policy, Rules, Value};
 use ferrocrawl_core::sink::{PageField, SinkSpec};
@@ -107,7 +107,7 @@ fn urls(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Url>> {
     strings(obj)?.iter().map(|s| parse_url(py, s)).collect()
 }
 
-fn patterns(py: Python<'_>, what: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Regex>> {
+fn patterns(py: Python<'_>, what: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Pattern>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Vec::new()) };
     strings(obj)?.iter().map(|p| pattern(what, p).map_err(|e| errors::to_py(py, e))).collect()
 }

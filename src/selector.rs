@@ -388,10 +388,11 @@ fn xpath_variables(kwargs: &Bound<'_, PyDict>) -> PyResult<Vec<(String, html::Va
         .collect()
 }
 
-/// The `regex`-crate regex for a `.re()` argument, or `None` when Python's `re` must run it:
-/// a pattern Rust rejects (look-around, back-references, `{` as a literal) or an `re.Pattern`
-/// with flags.
-fn rust_regex(regex: &Bound<'_, PyAny>) -> PyResult<Option<Arc<html::Regex>>> {
+/// The compiled pattern for a `.re()` argument, or `None` when Python's `re` runs it: a
+/// pattern that needs backtracking (look-around, back-references: Python's own engine gives
+/// parsel's results exactly, with no step limit), one neither engine takes (Python raises
+/// its own error), or an `re.Pattern` with flags.
+fn rust_regex(regex: &Bound<'_, PyAny>) -> PyResult<Option<Arc<html::Pattern>>> {
     /// `re.UNICODE`, which every `str` pattern has.
     const UNICODE: u32 = 32;
     let py = regex.py();
@@ -405,7 +406,7 @@ fn rust_regex(regex: &Bound<'_, PyAny>) -> PyResult<Option<Arc<html::Regex>>> {
             _ => return Ok(None),
         }
     };
-    Ok(html::compiled_regex(&pattern).ok())
+    Ok(html::compiled_regex(&pattern).ok().filter(|p| !p.backtracks()))
 }
 
 /// parsel's `.re()` with Python's `re` (see `_python_re` in `_selector.py`).
@@ -601,7 +602,7 @@ impl Selector {
             return python_re(regex, &self.string(py)?, replace_entities);
         };
         let mut out = Vec::new();
-        html::re(&re, &self.string(py)?, replace_entities, &mut out);
+        html::re(&re, &self.string(py)?, replace_entities, &mut out).map_err(|e| selector_error(py, &e))?;
         Ok(out)
     }
 
@@ -614,7 +615,8 @@ impl Selector {
         replace_entities: bool,
     ) -> PyResult<Py<PyAny>> {
         let first = match rust_regex(regex)? {
-            Some(re) => html::re_first(&re, &self.string(py)?, replace_entities),
+            Some(re) => html::re_first(&re, &self.string(py)?, replace_entities)
+                .map_err(|e| selector_error(py, &e))?,
             None => python_re(regex, &self.string(py)?, replace_entities)?.into_iter().next(),
         };
         match first {

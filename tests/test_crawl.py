@@ -117,6 +117,8 @@ async def test_extract_rules_run_in_rust(site):
         "title": "title::text",
         "h1": "xpath://h1/text()",
         "price": r"re:(\d+\.\d\d)",
+        # Python's re syntax, as parsel users write it: look-behind runs in Rust too
+        "cents": r're:(?<=class="price">)\d+\.(\d\d)',
         "tags": ["span.tag::text"],
         "none": "div.absent::text",
     }
@@ -130,6 +132,7 @@ async def test_extract_rules_run_in_rust(site):
             "title": want["title"],
             "h1": want["h1"],
             "price": want["price"],
+            "cents": str(want["price"]).split(".")[1],
             "tags": want["tags"],
             "none": None,
         }

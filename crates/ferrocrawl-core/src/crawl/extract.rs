@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use regex::Regex;
-
-use crate::html::{self, compiled_regex, Document, Item, NodeData, NodeId, Query, SelectorError};
+use crate::html::{self, compiled_regex, Document, Item, NodeData, NodeId, Pattern, Query, SelectorError};
 
 /// Which links a crawl follows.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +27,7 @@ impl Follow {
 enum Source {
     Query(Query),
     /// `re:` rules run over the decoded text of the page.
-    Regex(Arc<Regex>),
+    Regex(Arc<Pattern>),
 }
 
 #[derive(Debug, Clone)]
@@ -90,8 +88,8 @@ impl Rules {
             .map(|rule| {
                 let mut values = Vec::new();
                 match (&rule.source, doc) {
-                    (Source::Regex(re), _) if rule.many => html::re(re, text, true, &mut values),
-                    (Source::Regex(re), _) => values.extend(html::re_first(re, text, true)),
+                    (Source::Regex(re), _) if rule.many => html::re(re, text, true, &mut values)?,
+                    (Source::Regex(re), _) => values.extend(html::re_first(re, text, true)?),
                     (Source::Query(q), Some(doc)) => {
                         items.clear();
                         q.select(doc, &Item::Node(NodeId::DOCUMENT), &mut items)?;
@@ -154,6 +152,8 @@ mod tests {
             ("h1", "xpath://h1//text()", true),
             ("price", r"re:(\d+\.\d+)", false),
             ("prices", r"re:(\d+\.\d+)", true),
+            ("after_and", r"re:(?<=and )[\d.]+", false),
+            ("cents", r#"xpath:re:match(//p, "(\d+)\.(\d+)")[3]/text()"#, false),
             ("tags", "a.tag::text", true),
             ("missing", "div.nothing::text", false),
         ]);
@@ -167,6 +167,8 @@ mod tests {
                 ("h1".into(), Value::Many(vec!["Head ".into(), "line".into()])),
                 ("price".into(), Value::One("12.50".into())),
                 ("prices".into(), Value::Many(vec!["12.50".into(), "3.10".into()])),
+                ("after_and".into(), Value::One("3.10".into())),
+                ("cents".into(), Value::One("50".into())),
                 ("tags".into(), Value::Many(vec!["x".into(), "y".into()])),
                 ("missing".into(), Value::None),
             ]

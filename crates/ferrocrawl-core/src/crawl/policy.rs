@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-pub use regex::Regex;
 use url::Url;
+
+pub use crate::html::Pattern;
 
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
@@ -12,9 +13,9 @@ pub struct Policy {
     /// A set: a crawl seeded with 10 000 sites checks each link in a few lookups.
     pub allowed_domains: HashSet<String>,
     /// A URL must match one of these, if any are given.
-    pub allow: Vec<Regex>,
+    pub allow: Vec<Pattern>,
     /// A URL matching one of these is never fetched.
-    pub deny: Vec<Regex>,
+    pub deny: Vec<Pattern>,
     /// Start URLs are depth 0; `None`: no limit.
     pub max_depth: Option<u32>,
 }
@@ -47,8 +48,9 @@ impl Policy {
             return Err(Refusal::Offsite);
         }
         let s = url.as_str();
-        if self.deny.iter().any(|r| r.is_match(s))
-            || !(self.allow.is_empty() || self.allow.iter().any(|r| r.is_match(s)))
+        // a pattern that gives up on a URL (too much backtracking) keeps it out either way
+        if self.deny.iter().any(|r| r.is_match(s).unwrap_or(true))
+            || !(self.allow.is_empty() || self.allow.iter().any(|r| r.is_match(s).unwrap_or(false)))
         {
             return Err(Refusal::Denied);
         }
@@ -75,9 +77,10 @@ impl Policy {
     }
 }
 
-/// An `allow`/`deny` pattern, compiled.
-pub fn pattern(what: &'static str, p: &str) -> crate::Result<Regex> {
-    Regex::new(p).map_err(|e| crate::Error::InvalidArgument { what, reason: format!("{p:?}: {e}") })
+/// An `allow`/`deny` pattern (Python's `re` syntax, as Scrapy's), compiled.
+pub fn pattern(what: &'static str, p: &str) -> crate::Result<Pattern> {
+    Pattern::new(p)
+        .map_err(|e| crate::Error::InvalidArgument { what, reason: format!("{p:?}: {}", e.message) })
 }
 
 /// The host of an `allowed_domains` entry, which may be written as a URL or `host:port`.
@@ -113,8 +116,8 @@ mod tests {
     #[test]
     fn allow_deny_and_depth() {
         let p = Policy {
-            allow: vec![Regex::new("/docs/").unwrap()],
-            deny: vec![Regex::new(r"\.pdf$").unwrap()],
+            allow: vec![Pattern::new("/docs/").unwrap()],
+            deny: vec![Pattern::new(r"\.pdf$").unwrap()],
             max_depth: Some(2),
             ..Policy::default()
         };
@@ -122,6 +125,11 @@ mod tests {
         assert_eq!(p.check(&url("http://h/docs/a"), 3), Err(Refusal::TooDeep));
         assert_eq!(p.check(&url("http://h/blog/a"), 0), Err(Refusal::Denied));
         assert_eq!(p.check(&url("http://h/docs/a.pdf"), 0), Err(Refusal::Denied));
+        // Python's syntax, as Scrapy's allow/deny: look-ahead works
+        let only_stable =
+            Policy { deny: vec![pattern("deny", r"/docs/(?!stable/)").unwrap()], ..Policy::default() };
+        assert_eq!(only_stable.check(&url("http://h/docs/stable/a"), 0), Ok(()));
+        assert_eq!(only_stable.check(&url("http://h/docs/v1/a"), 0), Err(Refusal::Denied));
     }
 
     #[test]

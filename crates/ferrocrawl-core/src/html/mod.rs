@@ -14,6 +14,7 @@ mod hostile_tests;
 mod item;
 mod links;
 mod links_stream;
+mod pattern;
 mod query;
 mod regex;
 mod text;
@@ -21,7 +22,6 @@ mod xml;
 mod xpath;
 
 /// A compiled `.re()` pattern (the `regex` crate's).
-pub use ::regex::Regex;
 pub use batch::{Extracted, Extractor};
 pub use cache::Cache;
 pub use css::CssQuery;
@@ -32,6 +32,7 @@ pub use error::SelectorError;
 pub use item::{python_float_str, Item};
 pub use links::LinkResolver;
 pub use links_stream::extract_links;
+pub use pattern::Pattern;
 pub use query::{css, xpath, Query, QUERY_CACHE_CAPACITY};
 pub use regex::{compiled_regex, re, re_first, replace_entities, REGEX_CACHE_CAPACITY};
 pub use xpath::{Variable, XPath, MAX_NESTING as XPATH_MAX_NESTING};

@@ -1,72 +1,64 @@
 //! parsel's `.re()` / `.re_first()`: a named group `extract` gives its first match; otherwise
 //! every match contributes its groups (or the whole match when there are none), flattened.
 //! Then, as in parsel, character entities are replaced except `&lt;` and `&amp;`.
-//! Patterns use the `regex` crate's syntax (no look-around or back-references), compiled once.
+//! Patterns are Python's `re` syntax ([`Pattern`]), compiled once.
 
 use std::sync::{Arc, LazyLock};
 
-use regex::Regex;
-
 use super::cache::Cache;
 use super::error::SelectorError;
+use super::pattern::Pattern;
 
 /// How many compiled regexes the cache keeps.
 pub const REGEX_CACHE_CAPACITY: usize = 256;
 
-static REGEXES: LazyLock<Cache<Regex>> = LazyLock::new(|| Cache::new(REGEX_CACHE_CAPACITY));
+static REGEXES: LazyLock<Cache<Pattern>> = LazyLock::new(|| Cache::new(REGEX_CACHE_CAPACITY));
 
 /// The compiled regex for `pattern`, from the cache.
-pub fn compiled_regex(pattern: &str) -> Result<Arc<Regex>, SelectorError> {
-    REGEXES.get_or_try_insert(pattern, |p| {
-        Regex::new(p).map_err(|e| SelectorError::new(p, error_position(p, &e), format!("invalid regex: {e}")))
-    })
-}
-
-/// The regex crate reports no offset; point at the start, or at a look-around's `(?`.
-fn error_position(pattern: &str, _err: &regex::Error) -> usize {
-    ["(?=", "(?!", "(?<=", "(?<!"].iter().filter_map(|p| pattern.find(p)).min().unwrap_or(0)
+pub fn compiled_regex(pattern: &str) -> Result<Arc<Pattern>, SelectorError> {
+    REGEXES.get_or_try_insert(pattern, Pattern::new)
 }
 
 /// Appends parsel's `.re()` results for `text`; `entities` is parsel's `replace_entities`.
-pub fn re(regex: &Regex, text: &str, entities: bool, out: &mut Vec<String>) {
-    extract(regex, text, entities, out, usize::MAX);
+pub fn re(regex: &Pattern, text: &str, entities: bool, out: &mut Vec<String>) -> Result<(), SelectorError> {
+    extract(regex, text, entities, out, usize::MAX)
 }
 
 /// parsel's `.re_first()`: the first of `.re()`'s results.
-pub fn re_first(regex: &Regex, text: &str, entities: bool) -> Option<String> {
+pub fn re_first(regex: &Pattern, text: &str, entities: bool) -> Result<Option<String>, SelectorError> {
     let mut out = Vec::new();
-    extract(regex, text, entities, &mut out, 1);
-    out.pop()
+    extract(regex, text, entities, &mut out, 1)?;
+    Ok(out.pop())
 }
 
-fn extract(regex: &Regex, text: &str, entities: bool, out: &mut Vec<String>, limit: usize) {
+fn extract(
+    regex: &Pattern,
+    text: &str,
+    entities: bool,
+    out: &mut Vec<String>,
+    limit: usize,
+) -> Result<(), SelectorError> {
     let finish = |s: &str| if entities { replace_entities(s) } else { s.to_owned() };
-    let start = out.len();
-    if let Some(index) = regex.capture_names().position(|n| n == Some("extract")) {
-        if let Some(m) = regex.captures(text).and_then(|c| c.get(index)) {
-            out.push(finish(m.as_str()));
+    if let Some(index) = regex.group_index("extract") {
+        if let Some(m) = regex.captures(text)?.as_ref().and_then(|c| c.get(index)) {
+            out.push(finish(m));
         }
-        return;
+        return Ok(());
     }
+    // every group of every match ("" for one that took no part, as Python's findall), or
+    // the whole match when there are no groups
     let groups = regex.captures_len() - 1;
-    if groups == 0 {
-        for m in regex.find_iter(text) {
+    let wanted = if groups == 0 { 0..=0 } else { 1..=groups };
+    let start = out.len();
+    regex.each_captures(text, |caps| {
+        for i in wanted.clone() {
             if out.len() - start >= limit {
-                return;
+                return false;
             }
-            out.push(finish(m.as_str()));
+            out.push(finish(caps.get(i).unwrap_or("")));
         }
-        return;
-    }
-    for caps in regex.captures_iter(text) {
-        for i in 1..=groups {
-            if out.len() - start >= limit {
-                return;
-            }
-            // Python's findall gives "" for a group that did not take part.
-            out.push(finish(caps.get(i).map_or("", |m| m.as_str())));
-        }
-    }
+        true
+    })
 }
 
 /// Python's cp1252 decoding of the bytes 0x80-0x9F (0: undefined there), which w3lib applies
@@ -163,7 +155,7 @@ mod tests {
 
     fn all(pattern: &str, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        re(&compiled_regex(pattern).unwrap(), text, true, &mut out);
+        re(&compiled_regex(pattern).unwrap(), text, true, &mut out).unwrap();
         out
     }
 
@@ -174,12 +166,21 @@ mod tests {
         assert_eq!(all(r"(a)|(b)", "ab"), ["a", "", "", "b"]);
         assert_eq!(all(r"(?P<extract>\d+) (\w+)", "1 x 2 y"), ["1"], "named group: first match only");
         assert_eq!(all(r"x=(\S+)", "x=&quot;1&#39;&amp;&lt;&#x41;"), ["\"1'&amp;&lt;A"]);
-        assert_eq!(re_first(&compiled_regex(r"(\d)(\d)").unwrap(), "12 34", true), Some("1".into()));
-        assert_eq!(re_first(&compiled_regex("z").unwrap(), "abc", true), None);
-        let raw = re_first(&compiled_regex(r"x=(\S+)").unwrap(), "x=&quot;1", false);
-        assert_eq!(raw.as_deref(), Some("&quot;1"), "replace_entities=False keeps them");
-        let err = compiled_regex(r"a(?=b)").unwrap_err();
-        assert_eq!(err.position, 1);
+        let first = |p: &str, text: &str, entities: bool| {
+            re_first(&compiled_regex(p).unwrap(), text, entities).unwrap()
+        };
+        assert_eq!(first(r"(\d)(\d)", "12 34", true), Some("1".into()));
+        assert_eq!(first("z", "abc", true), None);
+        assert_eq!(
+            first(r"x=(\S+)", "x=&quot;1", false).as_deref(),
+            Some("&quot;1"),
+            "replace_entities=False keeps them"
+        );
+        // Python's syntax, look-around included
+        assert_eq!(all(r"(?<=\$)(\d+)(?!%)", "$5% $6"), ["6"]);
+        assert_eq!(all(r#"{"foo":(.*)}"#, r#"x{"foo":1}"#), ["1"]);
+        let err = compiled_regex(r"a(?=b").unwrap_err();
+        assert!(err.message.starts_with("invalid regex"), "{err}");
         assert!(compiled_regex("(").is_err());
     }
 

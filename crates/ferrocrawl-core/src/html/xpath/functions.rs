@@ -8,6 +8,8 @@ use std::sync::Arc;
 use super::ast::{Expr, Function};
 use super::eval::{normalize, str_to_number, Ctx, EResult, Evaluator, Value, XNode};
 use crate::html::dom::{Document, NodeData};
+use crate::html::error::SelectorError;
+use crate::html::pattern::Pattern;
 
 impl Evaluator<'_> {
     pub(crate) fn call(&self, f: Function, args: &[Expr], pos: usize, ctx: Ctx) -> EResult<Value> {
@@ -51,12 +53,14 @@ impl Evaluator<'_> {
             }
             F::ReTest => {
                 let flags = if args.len() > 2 { string_arg(2)? } else { String::new() };
-                Value::Bool(self.exslt_regex(&string_arg(1)?, &flags, pos)?.is_match(&string_arg(0)?))
+                let re = self.exslt_regex(&string_arg(1)?, &flags, pos)?;
+                Value::Bool(re.is_match(&string_arg(0)?).map_err(|e| self.error(pos, e.message))?)
             }
             F::ReMatch => {
                 let flags = if args.len() > 2 { string_arg(2)? } else { String::new() };
                 let re = self.exslt_regex(&string_arg(1)?, &flags, pos)?;
-                let texts = exslt_matches(&re, &string_arg(0)?, flags.contains('g'));
+                let texts = exslt_matches(&re, &string_arg(0)?, flags.contains('g'))
+                    .map_err(|e| self.error(pos, e.message))?;
                 if texts.is_empty() {
                     Value::Nodes(Vec::new())
                 } else {
@@ -72,10 +76,9 @@ impl Evaluator<'_> {
                 // libexslt's `\N` is group N; anything else is literal
                 let with = exslt_replacement(&with);
                 let with = with.as_str();
-                Value::Str(
-                    if flags.contains('g') { re.replace_all(&s, with) } else { re.replace(&s, with) }
-                        .into_owned(),
-                )
+                let replaced =
+                    re.replace(&s, with, flags.contains('g')).map_err(|e| self.error(pos, e.message))?;
+                Value::Str(replaced.into_owned())
             }
             F::SetDifference | F::SetIntersection => {
                 let a = self.node_set(&args[0], pos, ctx, "set")?;
@@ -223,7 +226,7 @@ impl Evaluator<'_> {
     }
 
     /// EXSLT's regex (`pattern` with `flags`), compiled through the cache.
-    fn exslt_regex(&self, pattern: &str, flags: &str, pos: usize) -> EResult<std::sync::Arc<regex::Regex>> {
+    fn exslt_regex(&self, pattern: &str, flags: &str, pos: usize) -> EResult<Arc<Pattern>> {
         let pattern =
             if flags.contains('i') { Cow::Owned(format!("(?i){pattern}")) } else { Cow::Borrowed(pattern) };
         crate::html::compiled_regex(&pattern).map_err(|e| self.error(pos, e.message))
@@ -325,13 +328,21 @@ pub(crate) fn normalize_space(s: &str) -> String {
 /// The strings of EXSLT `re:match()` as lxml makes them: the match and each group ("" for
 /// one that took no part), or with `global` (flag `g`) every match's first group (the whole
 /// match when the pattern has none).
-fn exslt_matches(re: &regex::Regex, s: &str, global: bool) -> Vec<String> {
-    let text = |m: Option<regex::Match<'_>>| m.map_or("", |m| m.as_str()).to_owned();
+fn exslt_matches(re: &Pattern, s: &str, global: bool) -> Result<Vec<String>, SelectorError> {
+    let text = |m: Option<&str>| m.unwrap_or("").to_owned();
     if global {
         let group = usize::from(re.captures_len() > 1);
-        re.captures_iter(s).map(|c| text(c.get(group))).collect()
+        let mut out = Vec::new();
+        re.each_captures(s, |c| {
+            out.push(text(c.get(group)));
+            true
+        })?;
+        Ok(out)
     } else {
-        re.captures(s).map(|c| c.iter().map(text).collect()).unwrap_or_default()
+        Ok(re
+            .captures(s)?
+            .map(|c| (0..re.captures_len()).map(|i| text(c.get(i))).collect())
+            .unwrap_or_default())
     }
 }
 
@@ -380,6 +391,9 @@ mod tests {
         assert_eq!(getall(&doc, r#"//input[re:test(@name, "[A-Z]+", "i")]/@value"#), ["1", "2"]);
         assert_eq!(getall(&doc, r#"//input[re:test(@name, "[A-Z]+")]/@value"#), ["2"]);
         assert_eq!(getall(&doc, r#"//a[re:test(@href, "\.html$")]/text()"#), ["first"]);
+        // Python's syntax, as lxml runs these on Python's re: look-ahead, back-references
+        assert_eq!(getall(&doc, r#"//a[re:test(@href, "^(?!http)")]/text()"#), ["first"]);
+        assert_eq!(get(&doc, r#"re:replace("aab", "(a)\1", "", "<\1>")"#), "<a>b");
         assert_eq!(
             getall(
                 &doc,
