@@ -143,7 +143,7 @@ impl Pattern {
 
 /// `pattern` (Python's syntax) in the syntax of the `regex` crate and fancy-regex.
 fn from_python(pattern: &str) -> Cow<'_, str> {
-    if !pattern.contains(['{', '[', '\\']) {
+    if !pattern.contains(['{', '}', '[', '\\']) {
         return Cow::Borrowed(pattern);
     }
     let mut out = String::with_capacity(pattern.len() + 8);
@@ -240,6 +240,8 @@ mod tests {
         assert_eq!(all(r"a{,}b", "aab"), ["aab"]);
         assert_eq!(all(r"x{}", "x{}"), ["x{}"]);
         assert_eq!(all(r"x{a}", "x{a}"), ["x{a}"]);
+        assert_eq!(all(r"a}", "a}"), ["a}"]);
+        assert_eq!(all(r"[~~]+", "~~"), ["~~"]);
         assert_eq!(all(r"[[]", "a[b"), ["["], "[ in a class is literal");
         assert_eq!(all(r"[]a]+", "]a]"), ["]a]"], "] first in a class is literal");
         assert_eq!(all(r"[^]]+", "ab]"), ["ab"]);
