@@ -103,6 +103,17 @@ impl<'a> Evaluator<'a> {
         Evaluator { doc, ..*self }
     }
 
+    /// A node-set value's nodes with the evaluator that reads them: this one for the
+    /// document's, one [`within`](Evaluator::within) the fragment for a fragment's. `None`
+    /// for a scalar.
+    pub fn nodes_of<'v>(&'v self, value: &'v Value) -> Option<(Evaluator<'v>, &'v [XNode])> {
+        match value {
+            Value::Nodes(nodes) => Some((self.within(self.doc), nodes)),
+            Value::Fragment(doc, nodes) => Some((self.within(doc), nodes)),
+            _ => None,
+        }
+    }
+
     pub fn eval(&self, expr: &Expr, ctx: Ctx) -> EResult<Value> {
         Ok(match expr {
             Expr::Or(a, b) => Value::Bool(self.boolean(a, ctx)? || self.boolean(b, ctx)?),
@@ -208,7 +219,9 @@ impl<'a> Evaluator<'a> {
     pub fn to_number(&self, value: &Value) -> f64 {
         match value {
             Value::Nodes(n) => n.first().map_or(f64::NAN, |&n| str_to_number(&self.string_value(n))),
-            Value::Fragment(doc, n) => self.within(doc).to_number(&Value::Nodes(n.clone())),
+            Value::Fragment(doc, n) => {
+                n.first().map_or(f64::NAN, |&n| str_to_number(&self.within(doc).string_value(n)))
+            }
             Value::Str(s) => str_to_number(s),
             Value::Num(n) => *n,
             Value::Bool(b) => f64::from(u8::from(*b)),
@@ -300,13 +313,9 @@ impl<'a> Evaluator<'a> {
     /// [`Evaluator::compare`] when an operand is a fragment, whose nodes only its own
     /// evaluator can read: node-sets become their string-values first.
     fn compare_strings_of(&self, op: CmpOp, a: &Value, b: &Value) -> bool {
-        let strings = |v: &Value| match v {
-            Value::Nodes(n) => Some(n.iter().map(|&n| self.string_value(n).into_owned()).collect::<Vec<_>>()),
-            Value::Fragment(doc, n) => {
-                let within = self.within(doc);
-                Some(n.iter().map(|&n| within.string_value(n).into_owned()).collect())
-            }
-            _ => None,
+        let strings = |v| {
+            let (reader, nodes) = self.nodes_of(v)?;
+            Some(nodes.iter().map(|&n| reader.string_value(n).into_owned()).collect::<Vec<_>>())
         };
         match (strings(a), strings(b)) {
             (Some(x), Some(y)) => x.iter().any(|sx| y.iter().any(|sy| compare_strings(op, sx, sy))),

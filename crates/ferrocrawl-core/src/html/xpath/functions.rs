@@ -186,12 +186,12 @@ impl Evaluator<'_> {
         pos: usize,
         ctx: Ctx,
         name: &str,
-        f: impl FnOnce(&Evaluator<'_>, Vec<XNode>) -> R,
+        f: impl FnOnce(&Evaluator<'_>, &[XNode]) -> R,
     ) -> EResult<R> {
-        match self.eval(arg, ctx)? {
-            Value::Nodes(nodes) => Ok(f(self, nodes)),
-            Value::Fragment(doc, nodes) => Ok(f(&self.within(&doc), nodes)),
-            _ => Err(self.error(pos, format!("{name}() needs a node-set argument"))),
+        let value = self.eval(arg, ctx)?;
+        match self.nodes_of(&value) {
+            Some((reader, nodes)) => Ok(f(&reader, nodes)),
+            None => Err(self.error(pos, format!("{name}() needs a node-set argument"))),
         }
     }
 
@@ -256,13 +256,12 @@ impl Evaluator<'_> {
     /// `id(x)`: elements whose `id` is one of the whitespace-separated tokens of `x` (of each
     /// node's string-value if `x` is a node-set).
     fn id(&self, arg: &Expr, ctx: Ctx) -> EResult<Vec<XNode>> {
-        let text = match self.eval(arg, ctx)? {
-            Value::Nodes(nodes) => nodes.iter().map(|&n| self.string_value(n)).collect::<Vec<_>>().join(" "),
-            Value::Fragment(doc, nodes) => {
-                let within = self.within(&doc);
-                nodes.iter().map(|&n| within.string_value(n)).collect::<Vec<_>>().join(" ")
+        let value = self.eval(arg, ctx)?;
+        let text = match self.nodes_of(&value) {
+            Some((reader, nodes)) => {
+                nodes.iter().map(|&n| reader.string_value(n)).collect::<Vec<_>>().join(" ")
             }
-            other => self.to_string(other),
+            None => self.to_string(value),
         };
         let wanted: Vec<&str> = text.split_ascii_whitespace().collect();
         if wanted.is_empty() {
